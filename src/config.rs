@@ -1,0 +1,378 @@
+//! Configuration: embedded defaults, the user's file merged over them, CLI flags last.
+//!
+//! Every table denies unknown keys and every value is checked while it is parsed, so a typo
+//! or a bad value is reported with the file, the line and the key instead of being ignored.
+
+use crate::model::{Boundary, Continent, Millis};
+use serde::{Deserialize, Deserializer};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The user's configuration file, as written. Everything is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ConfigFile {
+    /// `demo` (the incident simulator) or `aws`.
+    pub source: Option<SourceKind>,
+    pub theme: Option<String>,
+    pub demo: Option<DemoConfig>,
+    pub aws: Option<AwsConfig>,
+    pub window: Option<WindowConfig>,
+    /// Continents and their regions: the boundary an investigation stays inside.
+    pub boundary: Option<Vec<ContinentConfig>>,
+    #[serde(default)]
+    pub services: Vec<ServiceConfig>,
+    pub logs: Option<LogsConfig>,
+    /// Action name -> keys. Replaces the default keys of the actions it names.
+    pub keys: Option<BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<String>>>>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SourceKind {
+    Demo,
+    Aws,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct DemoConfig {
+    pub scenario: Option<String>,
+    pub speed: Option<f64>,
+    #[serde(default, deserialize_with = "de_opt_time_of_day")]
+    pub at: Option<Millis>,
+    pub seed: Option<u64>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AwsConfig {
+    pub profile: Option<String>,
+    /// How often metrics are fetched. At least 10 s.
+    #[serde(default, deserialize_with = "de_opt_refresh")]
+    pub refresh: Option<Millis>,
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct WindowConfig {
+    #[serde(default, deserialize_with = "de_opt_window")]
+    pub default: Option<Millis>,
+    #[serde(default, deserialize_with = "de_opt_duration")]
+    pub baseline: Option<Millis>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContinentConfig {
+    pub continent: String,
+    #[serde(deserialize_with = "de_regions")]
+    pub regions: Vec<String>,
+}
+
+/// One service as the AWS sources see it: its CloudWatch metrics and log groups.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ServiceConfig {
+    pub name: String,
+    /// CloudWatch namespace, e.g. `AWS/Lambda` or `AWS/ApiGateway`.
+    pub namespace: String,
+    /// Dimensions that select this service's metrics, e.g. `{ FunctionName = "worker" }`.
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, String>,
+    /// Metric counting requests (`Invocations` for Lambda, `Count` for API Gateway).
+    #[serde(default = "default_requests_metric")]
+    pub requests_metric: String,
+    /// Metric counting failed requests (`Errors`, `5XXError`).
+    #[serde(default = "default_errors_metric")]
+    pub errors_metric: String,
+    /// Metric whose p50 and p99 are the latency (`Duration`, `Latency`).
+    #[serde(default = "default_latency_metric")]
+    pub latency_metric: String,
+    /// Regions the service runs in; empty means every region of the boundary.
+    #[serde(default, deserialize_with = "de_regions")]
+    pub regions: Vec<String>,
+    /// CloudWatch Logs groups of the service.
+    #[serde(default)]
+    pub log_groups: Vec<String>,
+    /// Operations with their own dimensions (e.g. API Gateway `Resource` and `Method`).
+    #[serde(default)]
+    pub operations: Vec<OperationConfig>,
+}
+
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct OperationConfig {
+    pub name: String,
+    /// Added to the service's dimensions.
+    #[serde(default)]
+    pub dimensions: BTreeMap<String, String>,
+}
+
+fn default_requests_metric() -> String {
+    "Invocations".into()
+}
+fn default_errors_metric() -> String {
+    "Errors".into()
+}
+fn default_latency_metric() -> String {
+    "Duration".into()
+}
+
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct LogsConfig {
+    /// JSON field names that carry the correlation id, tried in order.
+    pub correlation_fields: Option<Vec<String>>,
+}
+
+/// The configuration in force: defaults, then the file, then CLI flags.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// Where the file came from, if there was one.
+    pub path: Option<PathBuf>,
+    pub source: SourceKind,
+    pub theme: String,
+    pub scenario: String,
+    pub speed: f64,
+    pub at: Option<Millis>,
+    pub seed: Option<u64>,
+    pub aws_profile: Option<String>,
+    pub refresh: Millis,
+    pub window: Millis,
+    pub baseline: Millis,
+    pub boundary: Boundary,
+    pub services: Vec<ServiceConfig>,
+    pub correlation_fields: Vec<String>,
+    /// Key overrides with the place each was written, checked when the keymap is built.
+    pub keys: Vec<KeyOverride>,
+}
+
+#[derive(Clone, Debug)]
+pub struct KeyOverride {
+    pub action: String,
+    pub keys: Vec<String>,
+    /// `file:line` of the binding.
+    pub place: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            path: None,
+            source: SourceKind::Demo,
+            theme: "dark".into(),
+            scenario: crate::source::sim::DEFAULT_SCENARIO.into(),
+            speed: 1.0,
+            at: None,
+            seed: None,
+            aws_profile: None,
+            refresh: 60_000,
+            window: 15 * 60_000,
+            baseline: 24 * 3_600_000,
+            boundary: Boundary::global(),
+            services: Vec::new(),
+            correlation_fields: vec![
+                "correlationId".into(),
+                "correlation_id".into(),
+                "x-correlation-id".into(),
+            ],
+            keys: Vec::new(),
+        }
+    }
+}
+
+/// A configuration error that names the file (and, through toml, the line and key).
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("invalid config file {path}:\n{message}")]
+    Invalid { path: String, message: String },
+}
+
+impl Config {
+    /// Where the config file is looked for: `--config`, then `WARROOM_CONFIG`, then the
+    /// platform's config folder (`~/.config/warroom/config.toml` on Linux).
+    pub fn locate(flag: Option<&Path>) -> Option<PathBuf> {
+        if let Some(p) = flag {
+            return Some(p.to_path_buf());
+        }
+        if let Some(p) = std::env::var_os("WARROOM_CONFIG").filter(|p| !p.is_empty()) {
+            return Some(PathBuf::from(p));
+        }
+        let p = crate::dirs::config_dir()?.join("config.toml");
+        p.exists().then_some(p)
+    }
+
+    /// Load `path` (if any) over the defaults. A file named explicitly must exist.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let mut cfg = Config::default();
+        let Some(path) = path else { return Ok(cfg) };
+        let shown = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
+        let file = parse(&text).map_err(|message| ConfigError::Invalid {
+            path: shown.clone(),
+            message,
+        })?;
+        cfg.path = Some(path.to_path_buf());
+        cfg.apply(file, &shown, &text);
+        Ok(cfg)
+    }
+
+    fn apply(&mut self, f: ConfigFile, shown: &str, text: &str) {
+        if let Some(s) = f.source {
+            self.source = s;
+        }
+        if let Some(t) = f.theme {
+            self.theme = t;
+        }
+        if let Some(d) = f.demo {
+            if let Some(s) = d.scenario {
+                self.scenario = s;
+            }
+            if let Some(s) = d.speed {
+                self.speed = s;
+            }
+            self.at = d.at.or(self.at);
+            self.seed = d.seed.or(self.seed);
+        }
+        if let Some(a) = f.aws {
+            self.aws_profile = a.profile.or(self.aws_profile.take());
+            if let Some(r) = a.refresh {
+                self.refresh = r;
+            }
+        }
+        if let Some(w) = f.window {
+            if let Some(d) = w.default {
+                self.window = d;
+            }
+            if let Some(b) = w.baseline {
+                self.baseline = b;
+            }
+        }
+        if let Some(b) = f.boundary {
+            self.boundary = Boundary {
+                continents: b
+                    .into_iter()
+                    .map(|c| Continent { name: c.continent, regions: c.regions })
+                    .collect(),
+            };
+        }
+        if !f.services.is_empty() {
+            self.services = f.services;
+        }
+        if let Some(l) = f.logs.and_then(|l| l.correlation_fields) {
+            self.correlation_fields = l;
+        }
+        for (action, keys) in f.keys.unwrap_or_default() {
+            let line = line_of(text, action.span().start);
+            self.keys.push(KeyOverride {
+                action: action.into_inner(),
+                keys: keys.into_iter().map(|k| k.into_inner()).collect(),
+                place: format!("{shown}:{line}"),
+            });
+        }
+    }
+}
+
+/// Parse a config file's text; the error carries toml's line, column and key.
+pub fn parse(text: &str) -> Result<ConfigFile, String> {
+    let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
+    if let Some(speed) = file.demo.as_ref().and_then(|d| d.speed)
+        && !(0.0..=3600.0).contains(&speed)
+    {
+        return Err(format!("key `demo.speed`: {speed} is out of range (0 to 3600)"));
+    }
+    if let Some(b) = &file.boundary {
+        if b.is_empty() {
+            return Err("key `boundary`: at least one continent is needed".into());
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for c in b {
+            for r in &c.regions {
+                if !seen.insert(r) {
+                    return Err(format!("key `boundary`: region {r} is listed twice"));
+                }
+            }
+        }
+    }
+    Ok(file)
+}
+
+/// 1-based line of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
+}
+
+/// Parse a duration such as `15m`, `24h` or `90s`.
+pub fn parse_duration(s: &str) -> Result<Millis, String> {
+    let d = humantime::parse_duration(s.trim())
+        .map_err(|e| format!("`{s}` is not a duration like 15m, 1h or 90s ({e})"))?;
+    Ok(d.as_millis() as Millis)
+}
+
+/// The windows the RED pane can show.
+pub const WINDOWS: [(&str, Millis); 4] =
+    [("15m", 15 * 60_000), ("1h", 3_600_000), ("6h", 6 * 3_600_000), ("24h", 24 * 3_600_000)];
+
+pub fn parse_window(s: &str) -> Result<Millis, String> {
+    WINDOWS
+        .iter()
+        .find(|(n, _)| *n == s.trim())
+        .map(|(_, v)| *v)
+        .ok_or_else(|| format!("`{s}` is not a window; use one of 15m, 1h, 6h, 24h"))
+}
+
+pub fn window_name(ms: Millis) -> String {
+    WINDOWS
+        .iter()
+        .find(|(_, v)| *v == ms)
+        .map(|(n, _)| n.to_string())
+        .unwrap_or_else(|| humantime::format_duration(std::time::Duration::from_millis(ms as u64)).to_string())
+}
+
+/// Is this a well-formed AWS region name (`eu-west-1`, `us-gov-west-1`)?
+pub fn is_region_name(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('-').collect();
+    (3..=4).contains(&parts.len())
+        && parts[0].len() == 2
+        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+fn de_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    let v = Vec::<String>::deserialize(d)?;
+    if let Some(bad) = v.iter().find(|r| !is_region_name(r)) {
+        return Err(serde::de::Error::custom(format!(
+            "`{bad}` is not an AWS region name (like eu-west-1)"
+        )));
+    }
+    Ok(v)
+}
+
+fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_duration(&s).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn de_opt_refresh<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let v = de_opt_duration(d)?;
+    if v.is_some_and(|v| v < 10_000) {
+        return Err(serde::de::Error::custom("refresh must be at least 10s (CloudWatch quotas)"));
+    }
+    Ok(v)
+}
+
+fn de_opt_window<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_window(&s).map(Some).map_err(serde::de::Error::custom)
+}
+
+fn de_opt_time_of_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let s = String::deserialize(d)?;
+    crate::model::parse_hms(&s)
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a time of day like 09:20 or 09:20:30")))
+}

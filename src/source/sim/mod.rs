@@ -1,0 +1,1 @@
+pub const DEFAULT_SCENARIO: &str = "invoice-approval-timeout";
