@@ -212,10 +212,8 @@ impl Config {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
-        let file = parse(&text).map_err(|message| ConfigError::Invalid {
-            path: shown.clone(),
-            message,
-        })?;
+        let file = parse(&text)
+            .map_err(|message| ConfigError::Invalid { path: shown.clone(), message })?;
         cfg.path = Some(path.to_path_buf());
         cfg.apply(file, &shown, &text);
         Ok(cfg)
@@ -326,11 +324,9 @@ pub fn parse_window(s: &str) -> Result<Millis, String> {
 }
 
 pub fn window_name(ms: Millis) -> String {
-    WINDOWS
-        .iter()
-        .find(|(_, v)| *v == ms)
-        .map(|(n, _)| n.to_string())
-        .unwrap_or_else(|| humantime::format_duration(std::time::Duration::from_millis(ms as u64)).to_string())
+    WINDOWS.iter().find(|(_, v)| *v == ms).map(|(n, _)| n.to_string()).unwrap_or_else(|| {
+        humantime::format_duration(std::time::Duration::from_millis(ms as u64)).to_string()
+    })
 }
 
 /// Is this a well-formed AWS region name (`eu-west-1`, `us-gov-west-1`)?
@@ -338,7 +334,9 @@ pub fn is_region_name(s: &str) -> bool {
     let parts: Vec<&str> = s.split('-').collect();
     (3..=4).contains(&parts.len())
         && parts[0].len() == 2
-        && parts[..parts.len() - 1].iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[parts.len() - 1].parse::<u8>().is_ok()
 }
 
@@ -372,7 +370,7 @@ fn de_opt_window<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::E
 
 fn de_opt_time_of_day<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
     let s = String::deserialize(d)?;
-    crate::model::parse_hms(&s)
-        .map(Some)
-        .ok_or_else(|| serde::de::Error::custom(format!("`{s}` is not a time of day like 09:20 or 09:20:30")))
+    crate::model::parse_hms(&s).map(Some).ok_or_else(|| {
+        serde::de::Error::custom(format!("`{s}` is not a time of day like 09:20 or 09:20:30"))
+    })
 }

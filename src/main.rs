@@ -1,1 +1,53 @@
-fn main() {}
+//! warroom: command-line parsing and dispatch only.
+
+use clap::Parser;
+use std::process::ExitCode;
+
+/// A terminal incident cockpit: regional RED metrics, drill-down from region to request.
+/// With no AWS configured it runs the built-in incident simulator.
+#[derive(Debug, Parser)]
+#[command(name = "warroom", version, about)]
+struct Cli {
+    #[command(flatten)]
+    cockpit: warroom::cli::CockpitArgs,
+}
+
+fn init_logging() {
+    let Some(dir) = warroom::dirs::data_dir() else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let Ok(file) =
+        std::fs::OpenOptions::new().create(true).append(true).open(dir.join("warroom.log"))
+    else {
+        return;
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WARROOM_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(false)
+        .with_writer(std::sync::Mutex::new(file))
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging();
+    let rt =
+        match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("warroom: cannot start the async runtime: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    match rt.block_on(warroom::cli::run_cockpit(cli.cockpit)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "warroom stopped");
+            eprintln!("warroom: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,1 +1,220 @@
+//! The event loop: one task owns the terminal and waits on input, source messages and the
+//! next clock tick in one `select!`; it applies everything queued, then draws once, and only
+//! when something changed. Sources run as tasks and report through a channel.
 
+use crate::app::{App, Effect, Key, KeyCode, SourceMsg};
+use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
+use crate::source::{MetricsSource, RequestSource};
+use crate::ui::{self, Theme};
+use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
+use futures_util::StreamExt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::sync::{mpsc, watch};
+use tokio::task::JoinHandle;
+
+pub fn wall_now() -> Millis {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as Millis).unwrap_or(0)
+}
+
+/// Map a crossterm key to warroom's own key type.
+pub fn key_from(ev: crossterm::event::KeyEvent) -> Option<Key> {
+    use crossterm::event::KeyCode as C;
+    let code = match ev.code {
+        C::Char(c) => KeyCode::Char(c),
+        C::Enter => KeyCode::Enter,
+        C::Esc => KeyCode::Esc,
+        C::Tab => KeyCode::Tab,
+        C::BackTab => KeyCode::BackTab,
+        C::Backspace => KeyCode::Backspace,
+        C::Delete => KeyCode::Delete,
+        C::Up => KeyCode::Up,
+        C::Down => KeyCode::Down,
+        C::Left => KeyCode::Left,
+        C::Right => KeyCode::Right,
+        C::PageUp => KeyCode::PageUp,
+        C::PageDown => KeyCode::PageDown,
+        C::Home => KeyCode::Home,
+        C::End => KeyCode::End,
+        C::F(n) => KeyCode::F(n),
+        _ => return None,
+    };
+    Some(Key {
+        code,
+        ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+        alt: ev.modifiers.contains(KeyModifiers::ALT),
+    })
+}
+
+/// The sources the cockpit reads from.
+pub trait Sources: Send + Sync + 'static {
+    type Metrics: MetricsSource + Clone;
+    type Requests: RequestSource + Clone;
+    fn metrics(&self) -> Self::Metrics;
+    /// Individual requests (the drill-down's last level).
+    fn requests(&self) -> Self::Requests;
+    /// How often metrics are fetched; `None` = every simulated minute.
+    fn refresh(&self) -> Option<Duration>;
+}
+
+/// Control of the metrics task: the span to fetch, and a counter bumped to fetch now.
+#[derive(Clone, Copy, Debug, PartialEq)]
+struct MetricsCtl {
+    span: Millis,
+    nonce: u64,
+}
+
+/// Fetch metrics, send them, wait for the next minute (demo) or refresh (AWS), repeat.
+async fn metrics_task<M: MetricsSource>(
+    src: M,
+    clock: Clock,
+    refresh: Option<Duration>,
+    mut ctl: watch::Receiver<MetricsCtl>,
+    tx: mpsc::Sender<SourceMsg>,
+) {
+    loop {
+        let span = ctl.borrow_and_update().span;
+        let result = src.metrics(MetricsQuery { now: clock.now(), span }).await;
+        if let Err(e) = &result {
+            tracing::warn!(error = %e, "metrics fetch failed");
+        }
+        if tx.send(SourceMsg::Metrics { result, received: wall_now() }).await.is_err() {
+            return;
+        }
+        let wait = match refresh {
+            Some(r) => Some(r),
+            None => clock.wall_until_next(MINUTE_MS).map(|d| d + Duration::from_millis(20)),
+        };
+        tokio::select! {
+            _ = async { match wait { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {}
+            changed = ctl.changed() => if changed.is_err() { return },
+        }
+    }
+}
+
+/// Run the cockpit until the user quits or a signal arrives. `make_sources` is called again
+/// when the user switches scenario (`:scenario`), with the new name.
+pub async fn run<S: Sources>(
+    mut app: App,
+    theme: Theme,
+    mut sources: S,
+    switch: impl Fn(&str, &mut App) -> Result<S, String>,
+) -> anyhow::Result<()> {
+    let mut terminal = ratatui::try_init()?;
+    let result = event_loop(&mut terminal, &mut app, &theme, &mut sources, &switch).await;
+    ratatui::try_restore()?;
+    result
+}
+
+async fn event_loop<S: Sources>(
+    terminal: &mut ratatui::DefaultTerminal,
+    app: &mut App,
+    theme: &Theme,
+    sources: &mut S,
+    switch: &impl Fn(&str, &mut App) -> Result<S, String>,
+) -> anyhow::Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut sigterm = signal(SignalKind::terminate())?;
+    let mut sighup = signal(SignalKind::hangup())?;
+    let mut events = EventStream::new();
+    let (tx, mut rx) = mpsc::channel::<SourceMsg>(64);
+    let (mut ctl_tx, ctl_rx) = watch::channel(MetricsCtl { span: app.span(), nonce: 0 });
+    let mut metrics: JoinHandle<()> = tokio::spawn(metrics_task(
+        sources.metrics(),
+        app.clock.clone(),
+        sources.refresh(),
+        ctl_rx,
+        tx.clone(),
+    ));
+    app.page = terminal.size()?.height.saturating_sub(10).max(1) as usize;
+    loop {
+        if app.dirty {
+            terminal.draw(|f| ui::draw(app, theme, f, wall_now()))?;
+            app.dirty = false;
+        }
+        // The header shows the clock to the second: redraw on the next second, and no
+        // sooner. A paused clock needs no ticks at all.
+        let tick = app.clock.wall_until_next(SECOND_MS);
+        let mut effects = Vec::new();
+        tokio::select! {
+            ev = events.next() => match ev {
+                Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
+                    if let Some(key) = key_from(k) {
+                        effects = app.on_key(key);
+                    }
+                }
+                Some(Ok(Event::Resize(_, h))) => {
+                    app.page = h.saturating_sub(10).max(1) as usize;
+                    terminal.autoresize()?;
+                    app.dirty = true;
+                }
+                Some(Ok(_)) => {}
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            msg = rx.recv() => {
+                if let Some(m) = msg {
+                    app.on_source(m);
+                    // Apply whatever else is queued before drawing once.
+                    for _ in 0..64 {
+                        match rx.try_recv() {
+                            Ok(m) => app.on_source(m),
+                            Err(_) => break,
+                        }
+                    }
+                }
+            }
+            _ = async { match tick { Some(d) => tokio::time::sleep(d).await, None => std::future::pending().await } } => {
+                app.dirty = true;
+            }
+            _ = sigterm.recv() => break,
+            _ = sighup.recv() => break,
+        }
+        for effect in effects {
+            match effect {
+                Effect::Quit => {}
+                Effect::FetchMetrics { span } => {
+                    ctl_tx.send_modify(|c| {
+                        c.span = span;
+                        c.nonce += 1;
+                    });
+                }
+                Effect::FetchFailing { generation, scope, from, to } => {
+                    let tx = tx.clone();
+                    let src = sources.requests();
+                    tokio::spawn(async move {
+                        let result =
+                            src.failing_requests(scope, from, to, crate::app::FAILING_LIMIT).await;
+                        let _ = tx.send(SourceMsg::Failing { generation, result }).await;
+                    });
+                }
+                Effect::SwitchScenario(name) => match switch(&name, app) {
+                    Ok(new) => {
+                        *sources = new;
+                        metrics.abort();
+                        let (ctl_tx2, ctl_rx2) =
+                            watch::channel(MetricsCtl { span: app.span(), nonce: 0 });
+                        metrics = tokio::spawn(metrics_task(
+                            sources.metrics(),
+                            app.clock.clone(),
+                            sources.refresh(),
+                            ctl_rx2,
+                            tx.clone(),
+                        ));
+                        ctl_tx = ctl_tx2;
+                        app.metrics = None;
+                        app.rows.clear();
+                        app.stack.truncate(1);
+                        app.recompute();
+                        app.message = Some((format!("scenario {name}"), false));
+                    }
+                    Err(e) => app.message = Some((e, true)),
+                },
+            }
+        }
+        if app.should_quit {
+            break;
+        }
+    }
+    metrics.abort();
+    Ok(())
+}

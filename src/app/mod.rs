@@ -1,1 +1,547 @@
+//! Application state and the one place it changes.
+//!
+//! Input arrives as [`Key`]s, is mapped to [`Action`]s by the [`Keymap`] and applied by
+//! [`App::update`]; data arrives as [`SourceMsg`]s and is applied by [`App::on_source`].
+//! Both return [`Effect`]s for the event loop to carry out (fetches, quitting), so the whole
+//! state machine is testable without a terminal.
 
+mod action;
+mod keymap;
+
+pub use action::Action;
+pub use keymap::{Key, KeyCode, Keymap};
+
+use crate::analysis::{self, RowStats, Verdict, VerdictKind};
+use crate::config::{WINDOWS, parse_window, window_name};
+use crate::model::{
+    Boundary, Clock, MINUTE_MS, MetricsSnapshot, Millis, RequestSample, Scope, SharedMetrics,
+    parse_hms,
+};
+use crate::source::SourceError;
+use std::sync::Arc;
+
+/// How many failing requests the drill-down asks for.
+pub const FAILING_LIMIT: usize = 5000;
+
+/// A level of the drill-down.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    Overview,
+    Region { region: String },
+    Service { region: String, service: String },
+    Operation { region: String, service: String, operation: String },
+}
+
+impl View {
+    pub fn scope(&self) -> Option<Scope> {
+        match self {
+            View::Overview => None,
+            View::Region { region } => {
+                Some(Scope { region: region.clone(), service: None, operation: None })
+            }
+            View::Service { region, service } => Some(Scope {
+                region: region.clone(),
+                service: Some(service.clone()),
+                operation: None,
+            }),
+            View::Operation { region, service, operation } => Some(Scope {
+                region: region.clone(),
+                service: Some(service.clone()),
+                operation: Some(operation.clone()),
+            }),
+        }
+    }
+}
+
+/// One level of the stack with its selection.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Level {
+    pub view: View,
+    pub selected: usize,
+}
+
+/// A row of a RED table (regions, services or operations).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Row {
+    pub name: String,
+    /// The continent of a region row, for grouping.
+    pub group: Option<String>,
+    pub stats: Option<RowStats>,
+    /// Why the row has no stats (the region failed to answer).
+    pub error: Option<String>,
+}
+
+/// The failing requests of the operation on top of the stack.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Failing {
+    pub generation: u64,
+    pub loading: bool,
+    pub requests: Vec<RequestSample>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Help,
+    Command(String),
+}
+
+/// Data from a source.
+#[derive(Debug)]
+pub enum SourceMsg {
+    Metrics { result: Result<MetricsSnapshot, SourceError>, received: Millis },
+    Failing { generation: u64, result: Result<Vec<RequestSample>, SourceError> },
+}
+
+/// Work for the event loop.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Effect {
+    Quit,
+    /// The metrics query changed (window, clock jump) or a refresh was asked for.
+    FetchMetrics {
+        span: Millis,
+    },
+    FetchFailing {
+        generation: u64,
+        scope: Scope,
+        from: Millis,
+        to: Millis,
+    },
+    SwitchScenario(String),
+}
+
+/// Where the data comes from, for the header.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourceInfo {
+    /// `demo` or `cloudwatch`.
+    pub name: String,
+    /// The scenario's name in the demo.
+    pub scenario: Option<String>,
+    pub title: Option<String>,
+}
+
+pub struct App {
+    pub boundary: Boundary,
+    pub clock: Clock,
+    pub keymap: Keymap,
+    pub source: SourceInfo,
+    pub window: Millis,
+    pub baseline: Millis,
+    pub mode: Mode,
+    pub stack: Vec<Level>,
+    pub metrics: Option<SharedMetrics>,
+    /// Wall time the last metrics arrived.
+    pub metrics_received: Option<Millis>,
+    /// The last metrics error and when it happened (wall time).
+    pub metrics_error: Option<(SourceError, Millis)>,
+    pub rows: Vec<Row>,
+    pub verdict: Verdict,
+    pub failing: Failing,
+    /// A one-line message for the status bar (`true` = an error).
+    pub message: Option<(String, bool)>,
+    pub should_quit: bool,
+    /// Something changed since the last draw.
+    pub dirty: bool,
+    /// Rows visible in the table, set by the event loop from the terminal size.
+    pub page: usize,
+    next_generation: u64,
+}
+
+impl App {
+    pub fn new(
+        boundary: Boundary,
+        clock: Clock,
+        keymap: Keymap,
+        source: SourceInfo,
+        window: Millis,
+        baseline: Millis,
+    ) -> Self {
+        let mut app = App {
+            boundary,
+            clock,
+            keymap,
+            source,
+            window,
+            baseline,
+            mode: Mode::Normal,
+            stack: vec![Level { view: View::Overview, selected: 0 }],
+            metrics: None,
+            metrics_received: None,
+            metrics_error: None,
+            rows: Vec::new(),
+            verdict: Verdict { kind: VerdictKind::Unknown, text: "waiting for metrics…".into() },
+            failing: Failing::default(),
+            message: None,
+            should_quit: false,
+            dirty: true,
+            page: 10,
+            next_generation: 1,
+        };
+        app.recompute();
+        app
+    }
+
+    pub fn view(&self) -> &View {
+        &self.stack.last().expect("the stack always holds the overview").view
+    }
+
+    pub fn level(&self) -> &Level {
+        self.stack.last().expect("the stack always holds the overview")
+    }
+
+    fn level_mut(&mut self) -> &mut Level {
+        self.stack.last_mut().expect("the stack always holds the overview")
+    }
+
+    /// The span of history a metrics query needs.
+    pub fn span(&self) -> Millis {
+        self.window + self.baseline
+    }
+
+    /// `EU › eu-west-1 › invoice-approval-worker`.
+    pub fn breadcrumb(&self) -> Vec<String> {
+        let mut out = vec!["all regions".to_string()];
+        match self.view() {
+            View::Overview => {}
+            View::Region { region }
+            | View::Service { region, .. }
+            | View::Operation { region, .. } => {
+                out.clear();
+                if let Some(c) = self.boundary.continent_of(region) {
+                    out.push(c.to_string());
+                }
+                out.push(region.clone());
+                if let View::Service { service, .. } | View::Operation { service, .. } = self.view()
+                {
+                    out.push(service.clone());
+                }
+                if let View::Operation { operation, .. } = self.view() {
+                    out.push(operation.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// How many rows the current view lists.
+    pub fn row_count(&self) -> usize {
+        match self.view() {
+            View::Operation { .. } => self.failing.requests.len(),
+            _ => self.rows.len(),
+        }
+    }
+
+    /// Map a key to an action (in normal mode) or edit the command line / help.
+    pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
+        self.dirty = true;
+        match &mut self.mode {
+            Mode::Command(input) => {
+                match (key.code, key.ctrl) {
+                    (KeyCode::Esc, _) | (KeyCode::Char('c'), true) => self.mode = Mode::Normal,
+                    (KeyCode::Enter, _) => {
+                        let line = std::mem::take(input);
+                        self.mode = Mode::Normal;
+                        return self.run_command(&line);
+                    }
+                    (KeyCode::Backspace, _) => {
+                        if input.pop().is_none() {
+                            self.mode = Mode::Normal;
+                        }
+                    }
+                    (KeyCode::Char(c), false) if !c.is_control() && input.len() < 200 => {
+                        input.push(c)
+                    }
+                    _ => {}
+                }
+                Vec::new()
+            }
+            Mode::Help => {
+                match self.keymap.action(key) {
+                    Some(Action::Quit) => return self.update(Action::Quit),
+                    Some(Action::Back | Action::Help) | None => self.mode = Mode::Normal,
+                    Some(_) => {}
+                }
+                Vec::new()
+            }
+            Mode::Normal => match self.keymap.action(key) {
+                Some(a) => self.update(a),
+                None => {
+                    self.dirty = false;
+                    Vec::new()
+                }
+            },
+        }
+    }
+
+    /// Apply an action.
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        self.dirty = true;
+        let count = self.row_count();
+        let page = self.page.max(1);
+        let sel = self.level().selected;
+        let last = count.saturating_sub(1);
+        match action {
+            Action::Quit => {
+                self.should_quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::Up => self.level_mut().selected = sel.saturating_sub(1),
+            Action::Down => self.level_mut().selected = (sel + 1).min(last),
+            Action::PageUp => self.level_mut().selected = sel.saturating_sub(page),
+            Action::PageDown => self.level_mut().selected = (sel + page).min(last),
+            Action::Top => self.level_mut().selected = 0,
+            Action::Bottom => self.level_mut().selected = last,
+            Action::DrillIn => return self.drill_in(),
+            Action::Back => {
+                self.message = None;
+                if self.stack.len() > 1 {
+                    self.stack.pop();
+                    self.recompute();
+                }
+            }
+            Action::NextWindow | Action::PrevWindow => {
+                let i = WINDOWS.iter().position(|(_, w)| *w == self.window).unwrap_or(0) as i64;
+                let step = if action == Action::NextWindow { 1 } else { -1 };
+                let j = (i + step).clamp(0, WINDOWS.len() as i64 - 1) as usize;
+                return self.set_window(WINDOWS[j].1);
+            }
+            Action::Pause => {
+                if self.clock.is_simulated() {
+                    let paused = !self.clock.is_paused();
+                    self.clock.set_paused(paused);
+                    self.message =
+                        Some((if paused { "clock paused" } else { "clock running" }.into(), false));
+                    if !paused {
+                        return vec![Effect::FetchMetrics { span: self.span() }];
+                    }
+                } else {
+                    self.message = Some(("live data: the clock cannot be paused".into(), true));
+                }
+            }
+            Action::Refresh => {
+                let mut fx = vec![Effect::FetchMetrics { span: self.span() }];
+                fx.extend(self.fetch_failing());
+                return fx;
+            }
+            Action::Command => self.mode = Mode::Command(String::new()),
+            Action::Help => self.mode = Mode::Help,
+        }
+        Vec::new()
+    }
+
+    fn drill_in(&mut self) -> Vec<Effect> {
+        let Some(row) = self.rows.get(self.level().selected) else { return Vec::new() };
+        let next = match self.view().clone() {
+            View::Overview => View::Region { region: row.name.clone() },
+            View::Region { region } => View::Service { region, service: row.name.clone() },
+            View::Service { region, service } => {
+                View::Operation { region, service, operation: row.name.clone() }
+            }
+            View::Operation { .. } => return Vec::new(),
+        };
+        self.push(next)
+    }
+
+    fn push(&mut self, view: View) -> Vec<Effect> {
+        self.message = None;
+        self.stack.push(Level { view, selected: 0 });
+        self.recompute();
+        self.fetch_failing()
+    }
+
+    /// Ask for the failing requests when an operation is on top of the stack.
+    fn fetch_failing(&mut self) -> Vec<Effect> {
+        let View::Operation { .. } = self.view() else { return Vec::new() };
+        let Some(scope) = self.view().scope() else { return Vec::new() };
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        self.failing = Failing { generation, loading: true, ..Failing::default() };
+        let to = self.clock.now();
+        vec![Effect::FetchFailing { generation, scope, from: to - self.window, to }]
+    }
+
+    fn set_window(&mut self, window: Millis) -> Vec<Effect> {
+        if window == self.window {
+            return Vec::new();
+        }
+        self.window = window;
+        self.message = Some((format!("window {}", window_name(window)), false));
+        self.recompute();
+        let mut fx = vec![Effect::FetchMetrics { span: self.span() }];
+        fx.extend(self.fetch_failing());
+        fx
+    }
+
+    /// Run a `:` command.
+    pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        self.dirty = true;
+        let mut words = line.split_whitespace();
+        let cmd = words.next().unwrap_or("");
+        let arg = words.next();
+        let err = |app: &mut App, m: String| {
+            app.message = Some((m, true));
+            Vec::new()
+        };
+        match (cmd, arg) {
+            ("", _) => Vec::new(),
+            ("q" | "quit", _) => self.update(Action::Quit),
+            ("help", _) => self.update(Action::Help),
+            ("top" | "overview", _) => {
+                self.stack.truncate(1);
+                self.recompute();
+                Vec::new()
+            }
+            ("region", Some(r)) => {
+                if !self.boundary.contains(r) {
+                    let all: Vec<&str> = self.boundary.regions().map(|(_, r)| r).collect();
+                    return err(self, format!("{r} is not in the boundary ({})", all.join(", ")));
+                }
+                self.stack.truncate(1);
+                self.push(View::Region { region: r.to_string() })
+            }
+            ("window", Some(w)) => match parse_window(w) {
+                Ok(w) => self.set_window(w),
+                Err(e) => err(self, e),
+            },
+            ("scenario", Some(s)) => {
+                if !self.clock.is_simulated() {
+                    return err(self, ":scenario works in the demo only".into());
+                }
+                vec![Effect::SwitchScenario(s.to_string())]
+            }
+            ("at", Some(t)) => {
+                if !self.clock.is_simulated() {
+                    return err(self, ":at works in the demo only".into());
+                }
+                let Some(tod) = parse_hms(t) else {
+                    return err(self, format!("`{t}` is not a time like 09:20 or 09:20:30"));
+                };
+                let day = self.clock.now().div_euclid(crate::model::DAY_MS) * crate::model::DAY_MS;
+                self.clock.jump(day + tod);
+                self.message = Some((format!("clock set to {t}"), false));
+                let mut fx = vec![Effect::FetchMetrics { span: self.span() }];
+                fx.extend(self.fetch_failing());
+                fx
+            }
+            ("region" | "window" | "scenario" | "at", None) => {
+                err(self, format!(":{cmd} needs an argument (see ? for help)"))
+            }
+            _ => err(
+                self,
+                format!(
+                    "unknown command :{cmd} (try :region NAME, :window 15m, :scenario NAME, :at 09:20, :q)"
+                ),
+            ),
+        }
+    }
+
+    /// Apply data from a source.
+    pub fn on_source(&mut self, msg: SourceMsg) {
+        self.dirty = true;
+        match msg {
+            SourceMsg::Metrics { result: Ok(snap), received } => {
+                self.metrics = Some(Arc::new(snap));
+                self.metrics_received = Some(received);
+                self.metrics_error = None;
+                self.recompute();
+            }
+            SourceMsg::Metrics { result: Err(e), received } => {
+                self.metrics_error = Some((e, received));
+            }
+            SourceMsg::Failing { generation, result } => {
+                if generation != self.failing.generation {
+                    return; // a late reply for a view no longer shown
+                }
+                self.failing.loading = false;
+                match result {
+                    Ok(r) => {
+                        self.failing.requests = r;
+                        self.failing.error = None;
+                    }
+                    Err(e) => self.failing.error = Some(e.to_string()),
+                }
+                let last = self.failing.requests.len().saturating_sub(1);
+                let l = self.level_mut();
+                l.selected = l.selected.min(last);
+            }
+        }
+    }
+
+    /// Recompute the rows of the current view and the verdict from the latest snapshot.
+    /// Runs when data or the view changes, never while drawing.
+    pub fn recompute(&mut self) {
+        let Some(snap) = self.metrics.clone() else {
+            self.rows.clear();
+            return;
+        };
+        let (w, b) = (self.window, self.baseline);
+        let region_rows = analysis::region_rows(&snap, &self.boundary, w, b);
+        self.verdict = analysis::verdict(&self.boundary, &region_rows);
+        let stats = |s: &crate::model::RedSeries| Some(analysis::row_stats(s, snap.now, w, b));
+        self.rows = match self.view() {
+            View::Overview => self
+                .boundary
+                .regions()
+                .map(|(c, r)| Row {
+                    name: r.to_string(),
+                    group: Some(c.to_string()),
+                    stats: snap.regions.get(r).and_then(|m| stats(&m.total)),
+                    error: snap.region_errors.get(r).cloned(),
+                })
+                .collect(),
+            View::Region { region } => match snap.regions.get(region) {
+                Some(m) => m
+                    .services
+                    .iter()
+                    .map(|(name, s)| Row {
+                        name: name.clone(),
+                        group: None,
+                        stats: stats(&s.total),
+                        error: None,
+                    })
+                    .collect(),
+                None => Vec::new(),
+            },
+            View::Service { region, service } | View::Operation { region, service, .. } => {
+                match snap.regions.get(region).and_then(|m| m.services.get(service)) {
+                    Some(s) => s
+                        .operations
+                        .iter()
+                        .map(|(name, s)| Row {
+                            name: name.clone(),
+                            group: None,
+                            stats: stats(s),
+                            error: None,
+                        })
+                        .collect(),
+                    None => Vec::new(),
+                }
+            }
+        };
+        // Worst first below the overview, so the trouble is on top.
+        if !matches!(self.view(), View::Overview | View::Operation { .. }) {
+            self.rows.sort_by(|a, b| {
+                let h = |r: &Row| r.stats.as_ref().map(|s| s.health);
+                let e = |r: &Row| r.stats.as_ref().map(|s| s.window.error_pct()).unwrap_or(0.0);
+                h(b).cmp(&h(a)).then(e(b).total_cmp(&e(a))).then(a.name.cmp(&b.name))
+            });
+        }
+        let count = self.row_count();
+        let l = self.level_mut();
+        l.selected = l.selected.min(count.saturating_sub(1));
+    }
+
+    /// The selected failing request, in the operation view.
+    pub fn selected_request(&self) -> Option<&RequestSample> {
+        match self.view() {
+            View::Operation { .. } => self.failing.requests.get(self.level().selected),
+            _ => None,
+        }
+    }
+
+    /// The minute the metrics are complete up to.
+    pub fn metrics_until(&self) -> Option<Millis> {
+        self.metrics.as_ref().map(|m| m.now - m.now.rem_euclid(MINUTE_MS))
+    }
+}

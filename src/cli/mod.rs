@@ -1,1 +1,245 @@
+//! Starting the cockpit: command-line flags over the configuration, then the sources.
 
+use crate::app::{App, Keymap, SourceInfo};
+use crate::config::{Config, SourceKind, parse_window};
+use crate::model::{Boundary, Clock};
+use crate::source::NoRequests;
+use crate::source::aws::CloudWatchMetrics;
+use crate::source::sim::{Scenario, SimSource};
+use crate::tui::Sources;
+use crate::ui::Theme;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Flags of the interactive cockpit (they win over the config file).
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct CockpitArgs {
+    /// Config file (default: $WARROOM_CONFIG, then ~/.config/warroom/config.toml).
+    #[arg(long, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Run the incident simulator, optionally naming a built-in scenario.
+    #[arg(long, value_name = "SCENARIO", num_args = 0..=1, default_missing_value = "")]
+    pub demo: Option<String>,
+    /// Simulator scenario: a built-in name or a path to a scenario .toml.
+    #[arg(long, value_name = "NAME|PATH")]
+    pub scenario: Option<String>,
+    /// Start the simulated clock at this time of day (HH:MM or HH:MM:SS).
+    #[arg(long, value_name = "HH:MM[:SS]", value_parser = parse_at)]
+    pub at: Option<i64>,
+    /// Simulated seconds per real second (0 starts paused).
+    #[arg(long, value_name = "N")]
+    pub speed: Option<f64>,
+    /// Read live metrics from CloudWatch instead of the simulator.
+    #[arg(long, conflicts_with = "demo")]
+    pub aws: bool,
+    /// AWS profile (as in ~/.aws/config); implies --aws.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Theme: dark, light, high-contrast, or a theme file name from the config folder.
+    #[arg(long, value_name = "NAME")]
+    pub theme: Option<String>,
+    /// Window compared with the baseline: 15m, 1h, 6h or 24h.
+    #[arg(long, value_name = "DUR", value_parser = parse_window)]
+    pub window: Option<i64>,
+    /// Start drilled into this region.
+    #[arg(long, value_name = "NAME")]
+    pub region: Option<String>,
+    /// Only the regions of this continent (EU, US, APAC).
+    #[arg(long, value_name = "NAME")]
+    pub continent: Option<String>,
+}
+
+fn parse_at(s: &str) -> Result<i64, String> {
+    crate::model::parse_hms(s).ok_or_else(|| format!("`{s}` is not a time like 09:20 or 09:20:30"))
+}
+
+/// Everything the cockpit needs, resolved from config and flags.
+pub struct Setup {
+    pub config: Config,
+    pub keymap: Keymap,
+    pub theme: Theme,
+}
+
+/// Load the config and apply the flags. Errors are for the user, ready to print.
+pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
+    let path = Config::locate(args.config.as_deref());
+    let mut cfg = Config::load(path.as_deref()).map_err(|e| e.to_string())?;
+    if let Some(d) = &args.demo {
+        cfg.source = SourceKind::Demo;
+        if !d.is_empty() {
+            cfg.scenario = d.clone();
+        }
+    }
+    if let Some(s) = &args.scenario {
+        cfg.scenario = s.clone();
+    }
+    if args.aws || args.profile.is_some() {
+        cfg.source = SourceKind::Aws;
+    }
+    if let Some(p) = &args.profile {
+        cfg.aws_profile = Some(p.clone());
+    }
+    cfg.at = args.at.or(cfg.at);
+    if let Some(s) = args.speed {
+        if !(0.0..=3600.0).contains(&s) {
+            return Err(format!("--speed {s}: out of range (0 to 3600)"));
+        }
+        cfg.speed = s;
+    }
+    if let Some(t) = &args.theme {
+        cfg.theme = t.clone();
+    }
+    if let Some(w) = args.window {
+        cfg.window = w;
+    }
+    if let Some(c) = &args.continent {
+        cfg.boundary = cfg.boundary.only_continent(c).ok_or_else(|| {
+            let names: Vec<&str> =
+                cfg.boundary.continents.iter().map(|c| c.name.as_str()).collect();
+            format!("--continent {c}: not in the boundary ({})", names.join(", "))
+        })?;
+    }
+    if cfg.source == SourceKind::Aws && cfg.services.is_empty() {
+        return Err(format!(
+            "the aws source needs [[services]] in the config file{}: see config.example.toml",
+            cfg.path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default()
+        ));
+    }
+    let keymap = Keymap::load(&cfg.keys)?;
+    let theme_dir = cfg
+        .path
+        .as_ref()
+        .and_then(|p| p.parent().map(|d| d.join("themes")))
+        .or_else(|| crate::dirs::config_dir().map(|d| d.join("themes")));
+    let theme = Theme::load(&cfg.theme, theme_dir.as_deref())?;
+    Ok(Setup { config: cfg, keymap, theme })
+}
+
+/// The simulator as the cockpit's sources.
+#[derive(Clone)]
+pub struct DemoSources(pub SimSource);
+
+impl Sources for DemoSources {
+    type Metrics = SimSource;
+    type Requests = SimSource;
+    fn metrics(&self) -> SimSource {
+        self.0.clone()
+    }
+    fn requests(&self) -> SimSource {
+        self.0.clone()
+    }
+    fn refresh(&self) -> Option<Duration> {
+        None
+    }
+}
+
+/// CloudWatch for metrics.
+#[derive(Clone)]
+pub struct AwsSources {
+    pub metrics: std::sync::Arc<CloudWatchMetrics>,
+    pub refresh: Duration,
+}
+
+impl crate::source::MetricsSource for std::sync::Arc<CloudWatchMetrics> {
+    fn name(&self) -> &str {
+        "cloudwatch"
+    }
+    fn metrics(
+        &self,
+        q: crate::model::MetricsQuery,
+    ) -> impl std::future::Future<
+        Output = Result<crate::model::MetricsSnapshot, crate::source::SourceError>,
+    > + Send {
+        self.as_ref().metrics(q)
+    }
+}
+
+impl Sources for AwsSources {
+    type Metrics = std::sync::Arc<CloudWatchMetrics>;
+    type Requests = NoRequests;
+    fn metrics(&self) -> Self::Metrics {
+        self.metrics.clone()
+    }
+    fn requests(&self) -> NoRequests {
+        NoRequests
+    }
+    fn refresh(&self) -> Option<Duration> {
+        Some(self.refresh)
+    }
+}
+
+/// The demo's scenario, its clock and its sources.
+pub fn demo(
+    scenario: &str,
+    boundary: &Boundary,
+    at: Option<i64>,
+    speed: f64,
+    seed: Option<u64>,
+) -> Result<(DemoSources, Clock, SourceInfo), String> {
+    let mut sc = Scenario::load(scenario)?;
+    if let Some(s) = seed {
+        sc.seed = s;
+    }
+    let start = sc.at(at.unwrap_or(sc.start));
+    let info = SourceInfo {
+        name: "demo".into(),
+        scenario: Some(sc.name.clone()),
+        title: Some(sc.title.clone()),
+    };
+    let clock = Clock::simulated(start, speed);
+    Ok((DemoSources(SimSource::new(sc, boundary.clone())), clock, info))
+}
+
+/// Start the interactive cockpit.
+pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
+    let setup = setup(&args).map_err(anyhow::Error::msg)?;
+    let Setup { config: cfg, keymap, theme } = setup;
+    match cfg.source {
+        SourceKind::Demo => {
+            let (sources, clock, info) =
+                demo(&cfg.scenario, &cfg.boundary, cfg.at, cfg.speed, cfg.seed)
+                    .map_err(anyhow::Error::msg)?;
+            let mut app =
+                App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline);
+            start_region(&mut app, args.region.as_deref())?;
+            let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
+            crate::tui::run(app, theme, sources, move |name, app| {
+                let (s, clock, info) = demo(name, &boundary, None, speed, seed)?;
+                app.clock = clock;
+                app.source = info;
+                Ok(s)
+            })
+            .await
+        }
+        SourceKind::Aws => {
+            let metrics = CloudWatchMetrics::from_env(
+                cfg.boundary.clone(),
+                cfg.services.clone(),
+                cfg.aws_profile.clone(),
+            )
+            .await;
+            let sources = AwsSources {
+                metrics: std::sync::Arc::new(metrics),
+                refresh: Duration::from_millis(cfg.refresh as u64),
+            };
+            let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
+            let mut app =
+                App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline);
+            start_region(&mut app, args.region.as_deref())?;
+            crate::tui::run(app, theme, sources, |_, _| {
+                Err(":scenario works in the demo only".to_string())
+            })
+            .await
+        }
+    }
+}
+
+fn start_region(app: &mut App, region: Option<&str>) -> anyhow::Result<()> {
+    if let Some(r) = region {
+        if !app.boundary.contains(r) {
+            anyhow::bail!("--region {r}: not in the boundary");
+        }
+        app.run_command(&format!("region {r}"));
+    }
+    Ok(())
+}

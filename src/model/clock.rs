@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 #[derive(Debug)]
-struct SimState {
+pub struct SimState {
     /// Simulated time at `anchor`.
     base: Millis,
     anchor: Instant,

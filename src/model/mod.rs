@@ -5,9 +5,11 @@
 
 mod clock;
 mod red;
+mod telemetry;
 
-pub use clock::{Clock, format_hms, format_hm, parse_hms};
-pub use red::{RedPoint, RedSeries, RedStats};
+pub use clock::{Clock, format_hm, format_hms, parse_hms};
+pub use red::{RedPoint, RedSeries, RedStats, stats_of};
+pub use telemetry::{Change, Identity, Level, LogEvent, Span, SpanLink, Trace};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -66,10 +68,7 @@ impl Boundary {
 
     /// Narrow the boundary to one continent (by name, case-insensitive).
     pub fn only_continent(&self, name: &str) -> Option<Boundary> {
-        let c = self
-            .continents
-            .iter()
-            .find(|c| c.name.eq_ignore_ascii_case(name))?;
+        let c = self.continents.iter().find(|c| c.name.eq_ignore_ascii_case(name))?;
         Some(Boundary { continents: vec![c.clone()] })
     }
 }

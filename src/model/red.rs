@@ -34,19 +34,11 @@ pub struct RedStats {
 
 impl RedStats {
     pub fn rate_per_sec(&self) -> f64 {
-        if self.minutes == 0 {
-            0.0
-        } else {
-            self.requests as f64 / (self.minutes as f64 * 60.0)
-        }
+        if self.minutes == 0 { 0.0 } else { self.requests as f64 / (self.minutes as f64 * 60.0) }
     }
 
     pub fn error_pct(&self) -> f64 {
-        if self.requests == 0 {
-            0.0
-        } else {
-            self.errors as f64 * 100.0 / self.requests as f64
-        }
+        if self.requests == 0 { 0.0 } else { self.errors as f64 * 100.0 / self.requests as f64 }
     }
 }
 
@@ -100,8 +92,8 @@ impl RedSeries {
                         (a as f64 * o.requests as f64 + b as f64 * p.requests as f64) / total as f64
                     };
                     o.p50_ms = w(o.p50_ms, p.p50_ms) as f32;
-                    o.p99_ms = w(o.p99_ms, p.p99_ms).max(o.p99_ms as f64).max(p.p99_ms as f64)
-                        as f32;
+                    o.p99_ms =
+                        w(o.p99_ms, p.p99_ms).max(o.p99_ms as f64).max(p.p99_ms as f64) as f32;
                 }
                 o.requests = total;
                 o.errors += p.errors;

@@ -61,3 +61,22 @@ pub trait RequestSource: Send + Sync + 'static {
         limit: usize,
     ) -> impl Future<Output = Result<Vec<RequestSample>, SourceError>> + Send;
 }
+
+/// A request source for sources that have metrics only: says so instead of listing nothing.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct NoRequests;
+
+impl RequestSource for NoRequests {
+    async fn failing_requests(
+        &self,
+        _scope: Scope,
+        _from: Millis,
+        _to: Millis,
+        _limit: usize,
+    ) -> Result<Vec<RequestSample>, SourceError> {
+        Err(SourceError::new(
+            SourceErrorKind::Invalid,
+            "individual requests come from the trace and log sources; this source has metrics only",
+        ))
+    }
+}

@@ -1,1 +1,247 @@
+//! Drawing. `draw(&App, &Theme, &mut Frame)` renders state and nothing else: no I/O, no
+//! computation beyond layout (rows and verdicts are computed when data arrives).
+//!
+//! ```text
+//!  warroom │ DEMO invoice-approval-timeout │ 09:20:13 ×1 │ window 15m vs 24h      header
+//!  EU › eu-west-1                                                               breadcrumb
+//!  REGIONAL: eu-west-1 errors 7.4% (baseline 0.1%) since 09:05 — other regions  verdict
+//! ┌ pane ────────────────────────────────────────────────────────────────────┐
+//! └──────────────────────────────────────────────────────────────────────────┘
+//!  as of 09:20 · demo                                                           status
+//!  enter drill in  esc back  w window  : command  ? help  q quit               keys
+//! ```
 
+mod red;
+mod requests;
+pub mod theme;
+
+pub use red::sparkline;
+pub use theme::Theme;
+
+use crate::app::{Action, App, Mode, View};
+use crate::config::window_name;
+use crate::model::{Millis, format_hm, format_hms};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// Replace control characters (ESC, C0, DEL, C1) so nothing from outside can drive the
+/// terminal; tabs become spaces.
+pub fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\t' => ' ',
+            '\u{1b}' => '␛',
+            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
+            '\u{7f}' => '␡',
+            c if ('\u{80}'..='\u{9f}').contains(&c) => '�',
+            c => c,
+        })
+        .collect()
+}
+
+/// Cut or pad to exactly `width` characters (an ellipsis marks a cut).
+pub fn fit(s: &str, width: usize) -> String {
+    let n = s.chars().count();
+    if n <= width {
+        let mut out = s.to_string();
+        out.extend(std::iter::repeat_n(' ', width - n));
+        out
+    } else if width == 0 {
+        String::new()
+    } else {
+        let mut out: String = s.chars().take(width - 1).collect();
+        out.push('…');
+        out
+    }
+}
+
+/// The whole screen.
+pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
+    let area = f.area();
+    let [header, crumb, verdict, pane, status, keys] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(3),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(f, header, app, theme);
+    let crumbs = app.breadcrumb().join(" › ");
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(" ", theme.muted()),
+            Span::styled(sanitize(&crumbs), theme.accent()),
+        ])),
+        crumb,
+    );
+    f.render_widget(
+        Paragraph::new(Line::styled(
+            format!(" {}", app.verdict.text),
+            theme.verdict(&app.verdict.kind),
+        )),
+        verdict,
+    );
+    match app.view() {
+        View::Operation { .. } => requests::draw(f, pane, app, theme),
+        _ => red::draw(f, pane, app, theme),
+    }
+    draw_status(f, status, app, theme, wall_now);
+    draw_keys(f, keys, app, theme);
+    if app.mode == Mode::Help {
+        draw_help(f, area, app, theme);
+    }
+}
+
+fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let demo = app.clock.is_simulated();
+    let now = app.clock.now();
+    let mut parts = vec![" warroom".to_string()];
+    match (&app.source.scenario, demo) {
+        (Some(s), true) => parts.push(format!("DEMO {s}")),
+        _ => parts.push(app.source.name.to_uppercase()),
+    }
+    let clock = if demo {
+        let state = if app.clock.is_paused() { " paused" } else { "" };
+        format!("{} UTC (simulated{state})", format_hms(now))
+    } else {
+        format!("{} UTC", format_hms(now))
+    };
+    parts.push(clock);
+    parts.push(format!("window {} vs {}", window_name(app.window), window_name(app.baseline)));
+    let text = fit(&parts.join(" │ "), area.width as usize);
+    f.render_widget(Paragraph::new(Line::styled(text, theme.header(demo))), area);
+}
+
+fn age(ms: Millis) -> String {
+    let s = (ms / 1000).max(0);
+    if s < 60 {
+        format!("{s}s")
+    } else if s < 3600 {
+        format!("{}m", s / 60)
+    } else {
+        format!("{}h", s / 3600)
+    }
+}
+
+fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Millis) {
+    let line = if let Mode::Command(input) = &app.mode {
+        Line::from(vec![
+            Span::styled(":", theme.accent()),
+            Span::styled(sanitize(input), theme.text()),
+            Span::styled("█", theme.muted()),
+        ])
+    } else if let Some((m, is_err)) = &app.message {
+        Line::styled(
+            format!(" {}", sanitize(m)),
+            if *is_err { theme.error() } else { theme.text() },
+        )
+    } else if let Some((e, at)) = &app.metrics_error {
+        let hint = e.hint.as_deref().map(|h| format!(" — {h}")).unwrap_or_default();
+        let stale = match app.metrics_received {
+            Some(r) => format!("; showing data {} old", age(wall_now - r)),
+            None => String::new(),
+        };
+        Line::styled(
+            format!(
+                " ⚠ {}: {} (failed {} ago{stale}){}",
+                app.source.name,
+                sanitize(&e.message),
+                age(wall_now - at),
+                sanitize(&hint)
+            ),
+            theme.error(),
+        )
+    } else {
+        let asof = match app.metrics_until() {
+            Some(t) => format!("metrics as of {}", format_hm(t)),
+            None => "waiting for the first metrics".into(),
+        };
+        let src = match &app.source.title {
+            Some(t) => format!("{} · {t}", app.source.name),
+            None => app.source.name.clone(),
+        };
+        Line::styled(format!(" {asof} · {src}"), theme.muted())
+    };
+    f.render_widget(Paragraph::new(line), area);
+}
+
+fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let mut spans = vec![Span::raw(" ")];
+    if matches!(app.mode, Mode::Command(_)) {
+        spans.push(Span::styled("enter", theme.accent()));
+        spans.push(Span::styled(" run  ", theme.muted()));
+        spans.push(Span::styled("esc", theme.accent()));
+        spans.push(Span::styled(" cancel", theme.muted()));
+    } else {
+        for a in Action::ALL {
+            let (Some(hint), Some(k)) = (a.hint(), app.keymap.first(*a)) else { continue };
+            spans.push(Span::styled(k.to_string(), theme.accent()));
+            spans.push(Span::styled(format!(" {hint}  "), theme.muted()));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The commands of the `:` line, for help.
+pub const COMMANDS: &[(&str, &str)] = &[
+    (":region NAME", "drill into a region of the boundary"),
+    (":window 15m|1h|6h|24h", "the window compared with the baseline"),
+    (":top", "back to all regions"),
+    (":scenario NAME", "switch the demo to another built-in scenario"),
+    (":at HH:MM[:SS]", "jump the demo's clock"),
+    (":help", "this help"),
+    (":q", "quit"),
+];
+
+fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(84);
+    let h = area.height.saturating_sub(2).min(Action::ALL.len() as u16 + COMMANDS.len() as u16 + 6);
+    let popup = Rect {
+        x: area.x + (area.width - w) / 2,
+        y: area.y + (area.height - h) / 2,
+        width: w,
+        height: h,
+    };
+    let mut lines = vec![Line::styled("Keys", theme.accent())];
+    for a in Action::ALL {
+        let keys: Vec<String> = app.keymap.keys(*a).iter().map(|k| k.to_string()).collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {:<22}", fit(&keys.join(" "), 21)), theme.accent()),
+            Span::styled(a.describe(), theme.text()),
+        ]));
+    }
+    lines.push(Line::raw(""));
+    lines.push(Line::styled("Commands", theme.accent()));
+    for (c, d) in COMMANDS {
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {c:<22}"), theme.accent()),
+            Span::styled(*d, theme.text()),
+        ]));
+    }
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(" Help · esc closes ", theme.title()));
+    f.render_widget(Clear, popup);
+    f.render_widget(
+        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).style(Style::default()),
+        popup,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sanitize_neutralises_control_characters() {
+        assert_eq!(sanitize("a\u{1b}[31mred\u{7}\tb\u{9b}"), "a␛[31mred␇ b�");
+        assert_eq!(fit("abcdef", 4), "abc…");
+        assert_eq!(fit("ab", 4), "ab  ");
+    }
+}

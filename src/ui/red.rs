@@ -1,0 +1,187 @@
+//! The regional RED pane: requests, errors and duration of regions, services or operations,
+//! the window against the baseline.
+//!
+//! ```text
+//! ┌ Regional RED · last 15m vs 24h baseline ───────────────────────────────────────┐
+//! │   REGION           REQ/S   ERR%   ΔERR     P50     P99  ΔP99  SINCE  ERRORS     │
+//! │ EU                                                                             │
+//! │ ✖ eu-west-1         19.4   7.36  +7.3pp  48 ms  5.1 s  ×1.0  09:05  ▁▁▃▆█▇█▇    │
+//! │ ● eu-central-1      15.1   0.13  +0.0pp  41 ms  4.9 s  ×1.0         ▁  ▁       │
+//! └────────────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use super::{Theme, fit};
+use crate::analysis::{Health, RowStats, fmt_ms};
+use crate::app::{App, View};
+use crate::config::window_name;
+use crate::model::format_hm;
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph};
+
+const SPARK: [char; 9] = [' ', '▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'];
+
+/// Resample to `width` cells (each the worst minute of its bucket) and draw as blocks.
+pub fn sparkline(values: &[f32], width: usize, scale: f32) -> String {
+    if width == 0 || values.is_empty() {
+        return " ".repeat(width);
+    }
+    let scale = scale.max(f32::EPSILON);
+    let cells = width.min(values.len());
+    let mut s: String = (0..cells)
+        .map(|i| {
+            let a = i * values.len() / cells;
+            let b = ((i + 1) * values.len() / cells).max(a + 1);
+            let v = values[a..b].iter().copied().fold(0.0f32, f32::max);
+            let level =
+                if v <= 0.0 { 0 } else { ((v / scale) * 8.0).ceil().clamp(1.0, 8.0) as usize };
+            SPARK[level]
+        })
+        .collect();
+    s.extend(std::iter::repeat_n(' ', width - cells));
+    s
+}
+
+struct Cols {
+    name: usize,
+    spark: usize,
+}
+
+const NUM: [(&str, usize); 7] =
+    [("REQ/S", 7), ("ERR%", 7), ("ΔERR", 8), ("P50", 8), ("P99", 8), ("ΔP99", 6), ("SINCE", 6)];
+
+fn columns(width: usize, names: usize) -> Cols {
+    let fixed: usize = NUM.iter().map(|(_, w)| w).sum::<usize>() + 2;
+    let name = names.clamp(12, 32).min(width.saturating_sub(fixed + 6));
+    let spark = width.saturating_sub(fixed + name + 1);
+    Cols { name, spark }
+}
+
+fn header_line(cols: &Cols, first: &str, theme: &Theme) -> Line<'static> {
+    let mut s = format!("  {}", fit(first, cols.name));
+    for (h, w) in NUM {
+        s.push_str(&format!("{h:>w$}"));
+    }
+    s.push(' ');
+    s.push_str(&fit("ERRORS", cols.spark));
+    Line::styled(s, theme.muted())
+}
+
+fn stat_cells(r: &RowStats) -> String {
+    let w = &r.window;
+    let b = &r.baseline;
+    // Round before formatting so a tiny negative difference does not print as -0.0.
+    let d_err = ((w.error_pct() - b.error_pct()) * 10.0).round() / 10.0 + 0.0;
+    let d_p99 = if b.p99_ms > 0.0 { format!("×{:.1}", w.p99_ms / b.p99_ms) } else { "–".into() };
+    let since = r.onset.map(format_hm).unwrap_or_default();
+    format!(
+        "{:>7.1}{:>7.2}{:>8}{:>8}{:>8}{:>6}{:>6}",
+        w.rate_per_sec(),
+        w.error_pct(),
+        format!("{d_err:+.1}pp"),
+        fmt_ms(w.p50_ms),
+        fmt_ms(w.p99_ms),
+        d_p99,
+        since
+    )
+}
+
+/// Draw the RED table of the current view (overview, region or service).
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let (what, first) = match app.view() {
+        View::Overview => ("Regional RED".to_string(), "REGION"),
+        View::Region { region } => (format!("Services in {region}"), "SERVICE"),
+        View::Service { service, .. } => (format!("Operations of {service}"), "OPERATION"),
+        View::Operation { .. } => return,
+    };
+    let title = format!(
+        " {what} · last {} vs {} baseline ",
+        window_name(app.window),
+        window_name(app.baseline)
+    );
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    if inner.height == 0 || inner.width == 0 {
+        return;
+    }
+    let width = inner.width as usize;
+    let longest = app.rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0) + 1;
+    let cols = columns(width, longest);
+    let mut lines = vec![header_line(&cols, first, theme)];
+    if app.metrics.is_none() {
+        let msg = match &app.metrics_error {
+            Some(_) => "no metrics yet: the source failed (see below)",
+            None => "loading metrics: the window and a day of baseline…",
+        };
+        lines.push(Line::styled(format!("  {msg}"), theme.muted()));
+    } else if app.rows.is_empty() {
+        lines.push(Line::styled("  nothing here in this window", theme.muted()));
+    }
+    // Every row with its continent header in the overview; keep the selection in view.
+    let body = inner.height.saturating_sub(1) as usize;
+    let mut rendered: Vec<(Option<usize>, Line)> = Vec::new();
+    let mut group: Option<&str> = None;
+    for (i, row) in app.rows.iter().enumerate() {
+        if row.group.as_deref() != group {
+            group = row.group.as_deref();
+            if let Some(g) = group {
+                rendered.push((None, Line::styled(g.to_string(), theme.accent())));
+            }
+        }
+        rendered.push((Some(i), row_line(row, i == app.level().selected, &cols, theme)));
+    }
+    let sel_pos = rendered.iter().position(|(i, _)| *i == Some(app.level().selected)).unwrap_or(0);
+    let offset = (sel_pos + 1).saturating_sub(body);
+    lines.extend(rendered.into_iter().skip(offset).take(body).map(|(_, l)| l));
+    f.render_widget(Paragraph::new(lines), inner);
+}
+
+fn row_line(row: &crate::app::Row, selected: bool, cols: &Cols, theme: &Theme) -> Line<'static> {
+    let health = row.stats.as_ref().map(|s| s.health).unwrap_or(Health::NoData);
+    let hs = theme.health(health);
+    let name = fit(&row.name, cols.name);
+    let mut spans = vec![Span::styled(format!("{} ", health.mark()), hs)];
+    let base = if selected { theme.selection() } else { Style::default() };
+    match (&row.stats, &row.error) {
+        (_, Some(e)) => {
+            spans.push(Span::styled(name, base.patch(hs)));
+            spans.push(Span::styled(format!(" ⚠ {e}"), theme.error()));
+        }
+        (None, None) => {
+            spans.push(Span::styled(name, base.patch(hs)));
+            spans.push(Span::styled(" no data", theme.muted()));
+        }
+        (Some(s), None) => {
+            spans.push(Span::styled(name, if selected { base } else { hs }));
+            spans.push(Span::styled(stat_cells(s), if selected { base } else { theme.text() }));
+            spans.push(Span::raw(" "));
+            let scale = s
+                .error_pct
+                .iter()
+                .copied()
+                .fold((s.baseline.error_pct() * 4.0) as f32, f32::max)
+                .max(1.0);
+            spans.push(Span::styled(sparkline(&s.error_pct, cols.spark, scale), hs));
+        }
+    }
+    Line::from(spans)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_resamples_to_the_worst_minute() {
+        assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 4, 1.0), " █▄ ");
+        assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 2, 1.0), "██");
+        assert_eq!(sparkline(&[0.1], 3, 1.0), "▁  ");
+        assert_eq!(sparkline(&[], 2, 1.0), "  ");
+    }
+}
