@@ -55,3 +55,179 @@ fn story1_eu_west_1_degrades_after_the_change() {
         fails.len()
     );
 }
+
+#[test]
+fn same_scenario_seed_and_time_give_the_same_telemetry() {
+    let a = engine("invoice-approval-timeout");
+    let b = engine("invoice-approval-timeout");
+    let now = a.scenario.at(parse_hms("09:12").unwrap());
+    let span = 30 * MINUTE_MS;
+    assert_eq!(
+        a.metrics(&Boundary::global(), now, span),
+        b.metrics(&Boundary::global(), now, span)
+    );
+    assert_eq!(
+        a.logs("eu-west-1", now - MINUTE_MS, now),
+        b.logs("eu-west-1", now - MINUTE_MS, now)
+    );
+    // Another seed gives other telemetry.
+    let mut sc = Scenario::built_in("invoice-approval-timeout").unwrap();
+    sc.seed += 1;
+    let c = Engine::new(sc);
+    assert_ne!(
+        a.metrics(&Boundary::global(), now, span),
+        c.metrics(&Boundary::global(), now, span)
+    );
+}
+
+#[test]
+fn metrics_logs_and_traces_agree() {
+    let e = engine("invoice-approval-timeout");
+    let now = e.scenario.at(parse_hms("09:15").unwrap());
+    let minute = now - MINUTE_MS;
+    let snap = e.metrics(&Boundary::global(), now, MINUTE_MS);
+    let worker =
+        &snap.regions["eu-west-1"].services["invoice-approval-worker"].operations["ApproveInvoice"];
+    let point = worker.points[0];
+    let scope = Scope {
+        region: "eu-west-1".into(),
+        service: Some("invoice-approval-worker".into()),
+        operation: Some("ApproveInvoice".into()),
+    };
+    // Requests entering in that minute that failed at the worker: the metric's error count.
+    let failures = e
+        .failing_requests(&scope, minute - MINUTE_MS, now + MINUTE_MS, 100_000)
+        .into_iter()
+        .filter(|r| {
+            let req = e
+                .find_request("eu-west-1", &r.correlation_id, minute - MINUTE_MS, now + MINUTE_MS)
+                .unwrap();
+            req.at >= minute && req.at < now
+        })
+        .count();
+    assert_eq!(failures as u32, point.errors);
+    assert!(point.errors > 0);
+    // Every failing worker call writes the timeout as an error log line with its correlation id.
+    let logs = e.logs("eu-west-1", minute, now + 10_000);
+    let timeouts = logs.iter().filter(|l| l.message == "Task timed out after 3.00 seconds").count();
+    assert!(timeouts as u32 >= point.errors - 3 && timeouts > 0, "{timeouts} vs {}", point.errors);
+    // Sampled requests have traces whose spans are the hops that ran.
+    let sampled: Vec<_> = (0..3u16)
+        .flat_map(|f| e.requests_in(0, f, minute / MINUTE_MS))
+        .filter(|r| r.sampled)
+        .collect();
+    assert!(!sampled.is_empty());
+    for r in &sampled {
+        let t = e.trace(r).expect("sampled requests have a trace");
+        assert_eq!(t.spans.len(), r.hops().iter().filter(|h| h.ran).count());
+        assert!(t.trace_id.starts_with("1-"));
+    }
+}
+
+#[test]
+fn the_customer_request_is_logged_not_sampled_and_fails() {
+    let e = engine("invoice-approval-timeout");
+    let at = |hms: &str| e.scenario.at(parse_hms(hms).unwrap());
+    let r = e
+        .find_request("eu-west-1", "c-9f3a6e1d", at("09:11"), at("09:13"))
+        .expect("pinned request");
+    assert_eq!(r.at, at("09:11:40"));
+    assert!(!r.sampled);
+    assert!(e.trace(&r).is_none(), "not sampled: no trace");
+    let lines: Vec<String> =
+        e.request_logs(&r).into_iter().map(|l| format!("{} {}", l.service, l.message)).collect();
+    assert_eq!(
+        lines,
+        vec![
+            "invoice-api Invoice approval requested",
+            "invoice-api Published InvoiceApprovalRequested to eu-invoices",
+            "invoice-approval-worker Received InvoiceApprovalRequested from eu-invoices",
+            format!(
+                "invoice-approval-worker Calling ledger-api to approve invoice inv-{:06}",
+                r.key % 1_000_000
+            )
+            .as_str(),
+            "invoice-approval-worker Task timed out after 3.00 seconds",
+        ]
+    );
+    for l in e.request_logs(&r) {
+        assert_eq!(l.correlation_id.as_deref(), Some("c-9f3a6e1d"));
+        assert_eq!(l.tenant.as_deref(), Some("tenant-42"));
+        assert!(l.raw.contains(r#""correlationId":"c-9f3a6e1d""#));
+    }
+}
+
+#[test]
+fn story1_change_is_in_the_audit_trail() {
+    let e = engine("invoice-approval-timeout");
+    let now = e.scenario.at(parse_hms("09:20").unwrap());
+    let changes = e.changes(&Boundary::global(), now);
+    let c = changes
+        .iter()
+        .find(|c| c.at == e.scenario.at(parse_hms("09:04:37").unwrap()))
+        .expect("the change");
+    assert_eq!(c.region, "eu-west-1");
+    assert_eq!(c.event, "UpdateFunctionConfiguration");
+    assert_eq!(c.service.as_deref(), Some("invoice-approval-worker"));
+    assert_eq!(c.identity.short(), "deploy-role/deploy-bot");
+    // Changes after `now` and outside the boundary are not there.
+    assert!(changes.iter().all(|c| c.at <= now));
+    let us = Boundary::global().only_continent("US").unwrap();
+    assert!(e.changes(&us, now).iter().all(|c| c.region.starts_with("us-")));
+}
+
+#[test]
+fn story2_alert_endpoint_404s_after_the_rollout() {
+    let e = engine("alert-endpoint-404");
+    let at = |hms: &str| e.scenario.at(parse_hms(hms).unwrap());
+    let now = at("14:55");
+    let snap = e.metrics(&Boundary::global(), now, 10 * MINUTE_MS + 2 * 3_600_000);
+    let ops = &snap.regions["us-east-1"].services["message-processor"].operations;
+    let stats = |op: &str, from: i64, to: i64| ops[op].stats(from, to);
+    let alert = stats("POST /alert", at("14:53"), now);
+    assert!(alert.error_pct() > 90.0, "{}", alert.error_pct());
+    assert!(stats("POST /alert", at("14:40"), at("14:47")).error_pct() < 1.0);
+    for op in ["GET /health", "GET /metrics", "POST /process"] {
+        assert!(stats(op, at("14:45"), now).error_pct() < 1.0, "{op}");
+    }
+    // The 404s are silent: no error log line.
+    let logs = e.logs("us-east-1", at("14:54"), now);
+    assert!(logs.iter().all(|l| l.level != warroom::model::Level::Error
+        || l.operation.as_deref() != Some("POST /alert")));
+    let fails = e.failing_requests(
+        &Scope {
+            region: "us-east-1".into(),
+            service: Some("message-processor".into()),
+            operation: Some("POST /alert".into()),
+        },
+        at("14:52"),
+        at("14:53"),
+        1000,
+    );
+    assert!(fails.iter().all(|f| f.status == 404));
+    assert!(fails.iter().any(|f| f.correlation_id == "m-7c21e4b0"));
+    let push =
+        e.changes(&Boundary::global(), now).into_iter().find(|c| c.event == "PutImage").unwrap();
+    assert_eq!(push.at, at("14:47:19"));
+    assert_eq!(push.identity.short(), "ecr-publisher/jane.doe");
+}
+
+#[test]
+fn scenario_errors_name_line_and_key() {
+    let text = warroom::source::sim::scenario::BUILT_IN[0].1;
+    let typo = text.replacen("p50-ms = 45", "p50_ms = 45", 1);
+    let err = Scenario::parse(&typo).unwrap_err();
+    assert!(err.contains("line") && err.contains("p50_ms"), "{err}");
+    let bad_time = text.replacen("from = \"09:04:37\"", "from = \"9h04\"", 1);
+    let err = Scenario::parse(&bad_time).unwrap_err();
+    assert!(err.contains("line") && err.contains("9h04"), "{err}");
+    let bad_region = text.replacen(
+        "region = \"eu-west-1\"\nservice = \"invoice-approval-worker\"\nfrom",
+        "region = \"eu-north-9\"\nservice = \"invoice-approval-worker\"\nfrom",
+        1,
+    );
+    let err = Scenario::parse(&bad_region).unwrap_err();
+    assert!(err.contains("faults[0]") && err.contains("eu-north-9"), "{err}");
+    let err = Scenario::load("no-such-scenario").unwrap_err();
+    assert!(err.contains("invoice-approval-timeout, alert-endpoint-404"), "{err}");
+}

@@ -162,19 +162,18 @@ impl Keymap {
         let mut by_key: BTreeMap<Key, (Action, String)> = BTreeMap::new();
         for (action, (keys, place)) in &bindings {
             for k in keys {
-                if let Some((other, other_place)) = by_key.get(k) {
-                    if other != action {
+                if let Some((other, other_place)) = by_key.get(k)
+                    && other != action {
                         return Err(format!(
                             "key `{k}` is bound twice: to `{}` ({other_place}) and to `{}` ({place})",
                             other.name(),
                             action.name()
                         ));
                     }
-                }
                 by_key.insert(*k, (*action, place.clone()));
             }
         }
-        if !bindings.get(&Action::Quit).is_some_and(|(k, _)| !k.is_empty()) {
+        if bindings.get(&Action::Quit).is_none_or(|(k, _)| k.is_empty()) {
             return Err("the `quit` action needs at least one key".into());
         }
         Ok(Keymap {

@@ -244,11 +244,10 @@ impl App {
                         self.mode = Mode::Normal;
                         return self.run_command(&line);
                     }
-                    (KeyCode::Backspace, _) => {
-                        if input.pop().is_none() {
+                    (KeyCode::Backspace, _)
+                        if input.pop().is_none() => {
                             self.mode = Mode::Normal;
                         }
-                    }
                     (KeyCode::Char(c), false) if !c.is_control() && input.len() < 200 => {
                         input.push(c)
                     }

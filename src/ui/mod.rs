@@ -61,10 +61,13 @@ pub fn fit(s: &str, width: usize) -> String {
 /// The whole screen.
 pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     let area = f.area();
+    // The verdict is the line that matters most: wrap it rather than cut it.
+    let verdict_rows =
+        if app.verdict.text.chars().count() + 1 > area.width as usize { 2 } else { 1 };
     let [header, crumb, verdict, pane, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(verdict_rows),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
@@ -83,14 +86,15 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         Paragraph::new(Line::styled(
             format!(" {}", app.verdict.text),
             theme.verdict(&app.verdict.kind),
-        )),
+        ))
+        .wrap(Wrap { trim: true }),
         verdict,
     );
     match app.view() {
         View::Operation { .. } => requests::draw(f, pane, app, theme),
-        _ => red::draw(f, pane, app, theme),
+        _ => red::draw(f, pane, app, theme, source_problem(app, wall_now).as_deref()),
     }
-    draw_status(f, status, app, theme, wall_now);
+    draw_status(f, status, app, theme);
     draw_keys(f, keys, app, theme);
     if app.mode == Mode::Help {
         draw_help(f, area, app, theme);
@@ -128,7 +132,7 @@ fn age(ms: Millis) -> String {
     }
 }
 
-fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Millis) {
+fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let line = if let Mode::Command(input) = &app.mode {
         Line::from(vec![
             Span::styled(":", theme.accent()),
@@ -139,22 +143,6 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Mi
         Line::styled(
             format!(" {}", sanitize(m)),
             if *is_err { theme.error() } else { theme.text() },
-        )
-    } else if let Some((e, at)) = &app.metrics_error {
-        let hint = e.hint.as_deref().map(|h| format!(" — {h}")).unwrap_or_default();
-        let stale = match app.metrics_received {
-            Some(r) => format!("; showing data {} old", age(wall_now - r)),
-            None => String::new(),
-        };
-        Line::styled(
-            format!(
-                " ⚠ {}: {} (failed {} ago{stale}){}",
-                app.source.name,
-                sanitize(&e.message),
-                age(wall_now - at),
-                sanitize(&hint)
-            ),
-            theme.error(),
         )
     } else {
         let asof = match app.metrics_until() {
@@ -168,6 +156,22 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Mi
         Line::styled(format!(" {asof} · {src}"), theme.muted())
     };
     f.render_widget(Paragraph::new(line), area);
+}
+
+/// The metrics source's last error, its age and the age of the data still shown.
+pub fn source_problem(app: &App, wall_now: Millis) -> Option<String> {
+    let (e, at) = app.metrics_error.as_ref()?;
+    let hint = e.hint.as_deref().map(|h| format!(" — {h}")).unwrap_or_default();
+    let stale = match app.metrics_received {
+        Some(r) => format!("; showing data {} old", age(wall_now - r)),
+        None => String::new(),
+    };
+    Some(sanitize(&format!(
+        "⚠ {}: {} (failed {} ago{stale}){hint}",
+        app.source.name,
+        e.message,
+        age(wall_now - at)
+    )))
 }
 
 fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {

@@ -89,7 +89,7 @@ fn stat_cells(r: &RowStats) -> String {
 }
 
 /// Draw the RED table of the current view (overview, region or service).
-pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option<&str>) {
     let (what, first) = match app.view() {
         View::Overview => ("Regional RED".to_string(), "REGION"),
         View::Region { region } => (format!("Services in {region}"), "SERVICE"),
@@ -114,9 +114,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let longest = app.rows.iter().map(|r| r.name.chars().count()).max().unwrap_or(0) + 1;
     let cols = columns(width, longest);
     let mut lines = vec![header_line(&cols, first, theme)];
+    if let Some(p) = problem {
+        lines.push(Line::styled(fit(p, width), theme.error()));
+    }
     if app.metrics.is_none() {
         let msg = match &app.metrics_error {
-            Some(_) => "no metrics yet: the source failed (see below)",
+            Some(_) => "no metrics yet: the source failed (above)",
             None => "loading metrics: the window and a day of baseline…",
         };
         lines.push(Line::styled(format!("  {msg}"), theme.muted()));
@@ -124,7 +127,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::styled("  nothing here in this window", theme.muted()));
     }
     // Every row with its continent header in the overview; keep the selection in view.
-    let body = inner.height.saturating_sub(1) as usize;
+    let body = (inner.height as usize).saturating_sub(lines.len());
     let mut rendered: Vec<(Option<usize>, Line)> = Vec::new();
     let mut group: Option<&str> = None;
     for (i, row) in app.rows.iter().enumerate() {

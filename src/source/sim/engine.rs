@@ -140,6 +140,9 @@ impl Acc {
     }
 }
 
+/// Completed minutes: (region, minute) -> one point per series.
+type MinuteCache = HashMap<(u16, i64), Arc<[RedPoint]>>;
+
 /// The simulator. Cheap to share: completed minutes are cached behind a mutex.
 pub struct Engine {
     pub scenario: Scenario,
@@ -147,7 +150,7 @@ pub struct Engine {
     /// Every (service, operation) pair: the series the metrics are kept in.
     series: Vec<(String, String)>,
     flows: Vec<FlowInfo>,
-    cache: Mutex<HashMap<(u16, i64), Arc<[RedPoint]>>>,
+    cache: Mutex<MinuteCache>,
 }
 
 impl Engine {
@@ -292,8 +295,8 @@ impl Engine {
                     if si.is_async {
                         parent.start + parent.duration + 15.0 + 200.0 * u_delay
                     } else {
-                        let s = parent.start.max(cursor[p]) + 0.4 + 2.0 * u_delay;
-                        s
+                        
+                        parent.start.max(cursor[p]) + 0.4 + 2.0 * u_delay
                     }
                 }
             };
@@ -525,7 +528,7 @@ impl Engine {
                     }
                 }
             }
-            in_minute.sort_by(|a, b| b.at.cmp(&a.at));
+            in_minute.sort_by_key(|r| std::cmp::Reverse(r.at));
             out.extend(in_minute);
             minute -= 1;
         }
@@ -554,7 +557,7 @@ impl Engine {
                 }
             }
         }
-        out.sort_by(|a, b| a.at.cmp(&b.at));
+        out.sort_by_key(|a| a.at);
         out
     }
 
@@ -567,13 +570,26 @@ impl Engine {
         let trace_id = self.trace_id(r);
         let invoice = format!("inv-{:06}", r.key % 1_000_000);
         let mut out = Vec::new();
-        for (step, h) in f.steps.iter().zip(r.hops()) {
+        let info = &self.flows[r.flow as usize];
+        for (j, (step, h)) in f.steps.iter().zip(r.hops()).enumerate() {
             if !h.ran {
                 continue;
             }
-            let bus = step.via.as_deref().map(|v| self.bus(r.region, v)).unwrap_or_default();
+            // `{event}` and `{bus}`: the step's own hop, or the one it publishes to.
+            let hop = if step.via.is_some() {
+                Some(step)
+            } else {
+                (j + 1..f.steps.len())
+                    .find(|&k| info.steps[k].parent == Some(j) && info.steps[k].is_async)
+                    .map(|k| &f.steps[k])
+            };
+            let bus = hop
+                .and_then(|s| s.via.as_deref())
+                .map(|v| self.bus(r.region, v))
+                .unwrap_or_default();
+            let event = hop.and_then(|s| s.event.as_deref()).unwrap_or("event");
             let fill = |t: &str| {
-                t.replace("{event}", step.event.as_deref().unwrap_or("event"))
+                t.replace("{event}", event)
                     .replace("{bus}", &bus)
                     .replace("{tenant}", &tenant)
                     .replace("{invoice}", &invoice)
@@ -625,7 +641,7 @@ impl Engine {
                 }
             }
         }
-        out.sort_by(|a, b| a.at.cmp(&b.at));
+        out.sort_by_key(|a| a.at);
         out
     }
 
@@ -725,7 +741,7 @@ impl Engine {
             })
             .filter(|c| c.at <= now && boundary.contains(&c.region))
             .collect();
-        out.sort_by(|a, b| b.at.cmp(&a.at));
+        out.sort_by_key(|c| std::cmp::Reverse(c.at));
         out
     }
 }

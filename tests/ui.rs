@@ -1,0 +1,123 @@
+//! Snapshot tests of every level of the drill-down, at 80x24 and 160x48.
+
+mod common;
+
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use warroom::app::{Action, App};
+use warroom::ui::{self, Theme};
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    render_at(app, w, h, 0)
+}
+
+fn render_at(app: &App, w: u16, h: u16, wall_now: i64) -> String {
+    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
+    let theme = Theme::fallback().with_no_color(false);
+    t.draw(|f| ui::draw(app, &theme, f, wall_now)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+fn levels() -> Vec<(&'static str, App)> {
+    let mut out = Vec::new();
+    let mut app = common::app();
+    out.push(("overview", common::app()));
+    let fx = app.update(Action::DrillIn); // eu-west-1
+    common::serve(&mut app, fx);
+    out.push(("region", clone_view(&app)));
+    let fx = app.update(Action::DrillIn); // the worst service first
+    common::serve(&mut app, fx);
+    out.push(("service", clone_view(&app)));
+    let fx = app.update(Action::DrillIn);
+    common::serve(&mut app, fx);
+    out.push(("operation", app));
+    out
+}
+
+/// Rebuild an app showing the same level (App is not Clone: it owns a keymap and a clock).
+fn clone_view(app: &App) -> App {
+    let mut a = common::app();
+    for level in &app.stack[1..] {
+        a.stack.push(level.clone());
+    }
+    a.recompute();
+    a
+}
+
+#[test]
+fn drill_down_screens() {
+    for (name, app) in levels() {
+        for (w, h) in [(80, 24), (160, 48)] {
+            insta::assert_snapshot!(format!("{name}_{w}x{h}"), render(&app, w, h));
+        }
+    }
+}
+
+#[test]
+fn overview_says_regional_and_shows_every_region() {
+    let screen = render(&common::app(), 160, 48);
+    assert!(screen.contains("REGIONAL: eu-west-1 errors"), "{screen}");
+    assert!(screen.contains("since 09:05"), "{screen}");
+    for r in
+        ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-1", "ap-northeast-1"]
+    {
+        assert!(screen.contains(r), "{r} missing");
+    }
+    assert!(screen.contains("DEMO invoice-approval-timeout"));
+}
+
+#[test]
+fn help_and_command_line_render() {
+    let mut app = common::app();
+    app.update(Action::Help);
+    let screen = render(&app, 100, 30);
+    insta::assert_snapshot!("help_100x30", screen);
+    // Every action of the keymap is listed with its keys.
+    for a in Action::ALL {
+        assert!(screen.contains(a.describe()), "{} missing from help", a.name());
+    }
+    let mut app = common::app();
+    app.update(Action::Command);
+    for c in "window 1h".chars() {
+        app.on_key(warroom::app::Key::char(c));
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains(":window 1h█"), "{screen}");
+}
+
+#[test]
+fn a_failing_source_is_shown_in_the_pane_with_its_age() {
+    let mut app = common::app();
+    app.on_source(warroom::app::SourceMsg::Metrics {
+        result: Err(warroom::source::SourceError::new(
+            warroom::source::SourceErrorKind::Auth,
+            "ExpiredToken: the security token included in the request is expired",
+        )
+        .with_hint("run aws sso login")),
+        received: 42_000,
+    });
+    let screen = render_at(&app, 160, 48, 84_000);
+    // The old data stays on screen; the error says how old it is and what to do.
+    assert!(screen.contains("eu-west-1"));
+    assert!(screen.contains("⚠ demo: ExpiredToken"), "{screen}");
+    assert!(screen.contains("failed 42s ago; showing data 1m old"), "{screen}");
+    insta::assert_snapshot!("source_error_80x24", render_at(&app, 80, 24, 84_000));
+    assert!(screen.contains("run aws sso login"), "{screen}");
+}
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    for (name, app) in levels() {
+        for (w, h) in [(1, 1), (10, 3), (20, 8), (40, 6)] {
+            let _ = (name, render(&app, w, h));
+        }
+    }
+}
