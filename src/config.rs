@@ -19,6 +19,7 @@ pub struct ConfigFile {
     pub aws: Option<AwsConfig>,
     pub window: Option<WindowConfig>,
     /// Continents and their regions: the boundary an investigation stays inside.
+    #[serde(default, deserialize_with = "de_opt_boundary")]
     pub boundary: Option<Vec<ContinentConfig>>,
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
@@ -38,6 +39,7 @@ pub enum SourceKind {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct DemoConfig {
     pub scenario: Option<String>,
+    #[serde(default, deserialize_with = "de_opt_speed")]
     pub speed: Option<f64>,
     #[serde(default, deserialize_with = "de_opt_time_of_day")]
     pub at: Option<Millis>,
@@ -277,26 +279,7 @@ impl Config {
 
 /// Parse a config file's text; the error carries toml's line, column and key.
 pub fn parse(text: &str) -> Result<ConfigFile, String> {
-    let file: ConfigFile = toml::from_str(text).map_err(|e| e.to_string())?;
-    if let Some(speed) = file.demo.as_ref().and_then(|d| d.speed)
-        && !(0.0..=3600.0).contains(&speed)
-    {
-        return Err(format!("key `demo.speed`: {speed} is out of range (0 to 3600)"));
-    }
-    if let Some(b) = &file.boundary {
-        if b.is_empty() {
-            return Err("key `boundary`: at least one continent is needed".into());
-        }
-        let mut seen = std::collections::BTreeSet::new();
-        for c in b {
-            for r in &c.regions {
-                if !seen.insert(r) {
-                    return Err(format!("key `boundary`: region {r} is listed twice"));
-                }
-            }
-        }
-    }
-    Ok(file)
+    toml::from_str(text).map_err(|e| e.to_string())
 }
 
 /// 1-based line of a byte offset.
@@ -338,6 +321,30 @@ pub fn is_region_name(s: &str) -> bool {
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
         && parts[parts.len() - 1].parse::<u8>().is_ok()
+}
+
+fn de_opt_boundary<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<Vec<ContinentConfig>>, D::Error> {
+    let b = Vec::<ContinentConfig>::deserialize(d)?;
+    if b.is_empty() {
+        return Err(serde::de::Error::custom("at least one continent is needed"));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for r in b.iter().flat_map(|c| &c.regions) {
+        if !seen.insert(r.as_str()) {
+            return Err(serde::de::Error::custom(format!("region {r} is listed twice")));
+        }
+    }
+    Ok(Some(b))
+}
+
+fn de_opt_speed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error> {
+    let v = f64::deserialize(d)?;
+    if !(0.0..=3600.0).contains(&v) {
+        return Err(serde::de::Error::custom(format!("{v} is out of range (0 to 3600)")));
+    }
+    Ok(Some(v))
 }
 
 fn de_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {

@@ -163,13 +163,14 @@ impl Keymap {
         for (action, (keys, place)) in &bindings {
             for k in keys {
                 if let Some((other, other_place)) = by_key.get(k)
-                    && other != action {
-                        return Err(format!(
-                            "key `{k}` is bound twice: to `{}` ({other_place}) and to `{}` ({place})",
-                            other.name(),
-                            action.name()
-                        ));
-                    }
+                    && other != action
+                {
+                    return Err(format!(
+                        "key `{k}` is bound twice: to `{}` ({other_place}) and to `{}` ({place})",
+                        other.name(),
+                        action.name()
+                    ));
+                }
                 by_key.insert(*k, (*action, place.clone()));
             }
         }

@@ -244,10 +244,9 @@ impl App {
                         self.mode = Mode::Normal;
                         return self.run_command(&line);
                     }
-                    (KeyCode::Backspace, _)
-                        if input.pop().is_none() => {
-                            self.mode = Mode::Normal;
-                        }
+                    (KeyCode::Backspace, _) if input.pop().is_none() => {
+                        self.mode = Mode::Normal;
+                    }
                     (KeyCode::Char(c), false) if !c.is_control() && input.len() < 200 => {
                         input.push(c)
                     }

@@ -111,7 +111,20 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
         .as_ref()
         .and_then(|p| p.parent().map(|d| d.join("themes")))
         .or_else(|| crate::dirs::config_dir().map(|d| d.join("themes")));
-    let theme = Theme::load(&cfg.theme, theme_dir.as_deref())?;
+    let theme = Theme::load(&cfg.theme, theme_dir.as_deref()).map_err(|e| match &cfg.path {
+        Some(p) if args.theme.is_none() => format!("{}: key `theme`: {e}", p.display()),
+        _ => e,
+    })?;
+    if cfg.source == SourceKind::Demo {
+        Scenario::load(&cfg.scenario).map_err(|e| match &cfg.path {
+            Some(p)
+                if args.demo.as_deref().is_none_or(str::is_empty) && args.scenario.is_none() =>
+            {
+                format!("{}: key `demo.scenario`: {e}", p.display())
+            }
+            _ => e,
+        })?;
+    }
     Ok(Setup { config: cfg, keymap, theme })
 }
 

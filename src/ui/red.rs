@@ -183,7 +183,7 @@ mod tests {
     #[test]
     fn sparkline_resamples_to_the_worst_minute() {
         assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 4, 1.0), " █▄ ");
-        assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 2, 1.0), "██");
+        assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 2, 1.0), "█▄");
         assert_eq!(sparkline(&[0.1], 3, 1.0), "▁  ");
         assert_eq!(sparkline(&[], 2, 1.0), "  ");
     }

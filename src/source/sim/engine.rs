@@ -295,7 +295,6 @@ impl Engine {
                     if si.is_async {
                         parent.start + parent.duration + 15.0 + 200.0 * u_delay
                     } else {
-                        
                         parent.start.max(cursor[p]) + 0.4 + 2.0 * u_delay
                     }
                 }
