@@ -8,8 +8,16 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "warroom", version, about)]
 struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
     #[command(flatten)]
     cockpit: warroom::cli::CockpitArgs,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Command {
+    /// Render the cockpit off-screen (demo) after replaying keys; write SVG or text.
+    Snapshot(warroom::cli::snapshot::SnapshotArgs),
 }
 
 fn init_logging() {
@@ -33,6 +41,18 @@ fn init_logging() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Snapshot(args)) = &cli.command {
+        return match warroom::cli::snapshot::run(args) {
+            Ok(path) => {
+                println!("{}", path.display());
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("warroom snapshot: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     init_logging();
     let rt =
         match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {

@@ -1,5 +1,7 @@
 //! Starting the cockpit: command-line flags over the configuration, then the sources.
 
+pub mod snapshot;
+
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};

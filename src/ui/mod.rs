@@ -11,6 +11,7 @@
 //!  enter drill in  esc back  w window  : command  ? help  q quit               keys
 //! ```
 
+pub mod export;
 mod red;
 mod requests;
 pub mod theme;

@@ -30,16 +30,19 @@ pub fn sparkline(values: &[f32], width: usize, scale: f32) -> String {
     }
     let scale = scale.max(f32::EPSILON);
     let cells = width.min(values.len());
+    // On a wide screen a minute may take up to four cells, so short windows stay readable.
+    let per = (width / values.len()).clamp(1, 4);
     let mut s: String = (0..cells)
-        .map(|i| {
+        .flat_map(|i| {
             let a = i * values.len() / cells;
             let b = ((i + 1) * values.len() / cells).max(a + 1);
             let v = values[a..b].iter().copied().fold(0.0f32, f32::max);
             let level =
                 if v <= 0.0 { 0 } else { ((v / scale) * 8.0).ceil().clamp(1.0, 8.0) as usize };
-            SPARK[level]
+            std::iter::repeat_n(SPARK[level], per)
         })
         .collect();
+    let cells = cells * per;
     s.extend(std::iter::repeat_n(' ', width - cells));
     s
 }
@@ -184,7 +187,8 @@ mod tests {
     fn sparkline_resamples_to_the_worst_minute() {
         assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 4, 1.0), " █▄ ");
         assert_eq!(sparkline(&[0.0, 1.0, 0.5, 0.0], 2, 1.0), "█▄");
-        assert_eq!(sparkline(&[0.1], 3, 1.0), "▁  ");
+        assert_eq!(sparkline(&[0.1], 3, 1.0), "▁▁▁");
+        assert_eq!(sparkline(&[0.1, 0.0], 9, 1.0), "▁▁▁▁     ");
         assert_eq!(sparkline(&[], 2, 1.0), "  ");
     }
 }

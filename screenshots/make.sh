@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Regenerate the README's pictures with warroom's own snapshot command.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+shot() { cargo run --quiet -- snapshot --demo invoice-approval-timeout --at 09:20 "$@"; }
+shot --out screenshots/overview.svg
+shot --out screenshots/drilldown.svg --keys "enter"
+shot --out screenshots/operation.svg --keys "enter enter"
+shot --out screenshots/failing-requests.svg --keys "enter enter enter"
