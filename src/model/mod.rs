@@ -24,6 +24,7 @@ pub const DAY_MS: Millis = 24 * HOUR_MS;
 
 /// A continent and its regions, e.g. `EU` with `eu-west-1` and `eu-central-1`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Continent {
     pub name: String,
     pub regions: Vec<String>,

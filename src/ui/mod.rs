@@ -59,6 +59,17 @@ pub fn fit(s: &str, width: usize) -> String {
     }
 }
 
+/// A pane's frame with its title; returns the area inside it.
+fn pane(f: &mut Frame, area: Rect, title: String, theme: &Theme) -> Rect {
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(Span::styled(title, theme.title()));
+    let inner = block.inner(area);
+    f.render_widget(block, area);
+    inner
+}
+
 /// The whole screen.
 pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     let area = f.area();

@@ -15,7 +15,7 @@ use crate::model::format_hms;
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Paragraph};
+use ratatui::widgets::Paragraph;
 
 pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let View::Operation { service, operation, .. } = app.view() else { return };
@@ -25,12 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " Failing requests · {service} › {operation} · last {} ({count}) ",
         window_name(app.window)
     );
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(title, theme.title()));
-    let inner = block.inner(area);
-    f.render_widget(block, area);
+    let inner = super::pane(f, area, title, theme);
     let width = inner.width as usize;
     let mut lines = vec![Line::styled(
         fit(

@@ -155,7 +155,8 @@ pub struct Engine {
 
 impl Engine {
     pub fn new(scenario: Scenario) -> Self {
-        let regions: Vec<String> = scenario.regions().map(|(_, r)| r.to_string()).collect();
+        let boundary = scenario.boundary();
+        let regions: Vec<String> = boundary.regions().map(|(_, r)| r.to_string()).collect();
         let mut series: Vec<(String, String)> = Vec::new();
         let mut flows = Vec::new();
         for f in &scenario.flows {
@@ -477,7 +478,12 @@ impl Engine {
     }
 
     fn bus(&self, region: u16, via: &str) -> String {
-        let continent = self.scenario.continent_of(&self.regions[region as usize]).unwrap_or("");
+        let continent = self
+            .scenario
+            .continents
+            .iter()
+            .find(|c| c.regions.contains(&self.regions[region as usize]))
+            .map_or("", |c| c.name.as_str());
         via.replace("{continent}", &continent.to_lowercase())
     }
 

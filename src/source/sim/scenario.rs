@@ -3,7 +3,7 @@
 //! Built-in scenarios live in `scenarios/` and are embedded; `--scenario PATH` loads a file.
 //! Every table denies unknown keys, so a typo is an error with the line and the key.
 
-use crate::model::{DAY_MS, Millis, parse_hms};
+use crate::model::{Boundary, Continent, DAY_MS, Millis, parse_hms};
 use serde::{Deserialize, Deserializer};
 use std::collections::BTreeSet;
 
@@ -37,7 +37,7 @@ pub struct Scenario {
     /// Prefix of generated correlation ids (`c-` gives `c-9f3a6e1d`).
     #[serde(default = "default_id_prefix")]
     pub id_prefix: String,
-    pub continents: Vec<ScenarioContinent>,
+    pub continents: Vec<Continent>,
     pub services: Vec<ScenarioService>,
     pub flows: Vec<Flow>,
     #[serde(default)]
@@ -56,13 +56,6 @@ fn default_id_prefix() -> String {
 }
 fn default_account() -> String {
     "123456789012".into()
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct ScenarioContinent {
-    pub name: String,
-    pub regions: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize)]
@@ -263,18 +256,14 @@ impl Scenario {
         self.date + time_of_day
     }
 
-    pub fn regions(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.continents
-            .iter()
-            .flat_map(|c| c.regions.iter().map(move |r| (c.name.as_str(), r.as_str())))
-    }
-
-    pub fn continent_of(&self, region: &str) -> Option<&str> {
-        self.regions().find(|(_, r)| *r == region).map(|(c, _)| c)
+    /// Every region the scenario simulates, by continent.
+    pub fn boundary(&self) -> Boundary {
+        Boundary { continents: self.continents.clone() }
     }
 
     fn validate(&self) -> Result<(), String> {
-        let regions: BTreeSet<&str> = self.regions().map(|(_, r)| r).collect();
+        let boundary = self.boundary();
+        let regions: BTreeSet<&str> = boundary.regions().map(|(_, r)| r).collect();
         let services: BTreeSet<&str> = self.services.iter().map(|s| s.name.as_str()).collect();
         let check_region = |what: &str, r: &str| -> Result<(), String> {
             if regions.contains(r) {
