@@ -7,3 +7,4 @@ shot --out screenshots/overview.svg
 shot --out screenshots/drilldown.svg --keys "enter"
 shot --out screenshots/operation.svg --keys "enter enter"
 shot --out screenshots/failing-requests.svg --keys "enter enter enter"
+cargo run --quiet -- snapshot --demo alert-endpoint-404 --at 14:56 --out screenshots/alert-endpoint-404.svg

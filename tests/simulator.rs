@@ -231,3 +231,28 @@ fn scenario_errors_name_line_and_key() {
     let err = Scenario::load("no-such-scenario").unwrap_err();
     assert!(err.contains("invoice-approval-timeout, alert-endpoint-404"), "{err}");
 }
+
+#[test]
+fn story2_overview_names_the_failing_endpoint() {
+    use warroom::analysis::{VerdictKind, region_health, region_rows, verdict};
+    let e = engine("alert-endpoint-404");
+    let now = e.scenario.at(parse_hms("14:56").unwrap());
+    let (w, b) = (15 * MINUTE_MS, DAY_MS);
+    let snap = e.metrics(&Boundary::global(), now, w + b);
+    let v = verdict(&Boundary::global(), &region_rows(&snap, &Boundary::global(), w, b));
+    assert_eq!(v.kind, VerdictKind::Regional);
+    assert!(
+        v.text.starts_with("REGIONAL: us-east-1 message-processor › POST /alert errors"),
+        "{}",
+        v.text
+    );
+    assert!(v.text.contains("since 14:49"), "{}", v.text);
+    // The region's total alone hides it; the hot spot is what escalates the region.
+    let (total, hot) = region_health(&snap.regions["us-east-1"], now, w, b);
+    let (op, stats) = hot.expect("a hot spot in us-east-1");
+    assert_eq!(op, "message-processor › POST /alert");
+    assert!(stats.health > total.health);
+    for r in ["eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-1", "ap-northeast-1"] {
+        assert!(region_health(&snap.regions[r], now, w, b).1.is_none(), "{r}");
+    }
+}

@@ -2,7 +2,8 @@
 //! "global or regional?" verdict. No I/O, no drawing; unit-tested on plain series.
 
 use crate::model::{
-    Boundary, MINUTE_MS, MetricsSnapshot, Millis, RedPoint, RedSeries, RedStats, format_hm,
+    Boundary, MINUTE_MS, MetricsSnapshot, Millis, RedPoint, RedSeries, RedStats, RegionMetrics,
+    format_hm,
 };
 
 /// How a series compares with its baseline.
@@ -209,8 +210,10 @@ pub fn verdict(boundary: &Boundary, rows: &[(String, RowStats)]) -> Verdict {
             text: format!("NORMAL: all {} regions within baseline", answered.len()),
         };
     }
-    let continents: std::collections::BTreeSet<&str> =
-        bad.iter().filter_map(|(r, _)| boundary.continent_of(r)).collect();
+    let continents: std::collections::BTreeSet<&str> = bad
+        .iter()
+        .filter_map(|(r, _)| boundary.continent_of(r.split(' ').next().unwrap_or(r)))
+        .collect();
     let global = bad.len() * 2 > total && continents.len() > 1;
     let lead = bad.iter().take(2).map(|(r, s)| describe(r, s)).collect::<Vec<_>>().join("; ");
     let more = if bad.len() > 2 { format!(" and {} more", bad.len() - 2) } else { String::new() };
@@ -229,7 +232,44 @@ pub fn verdict(boundary: &Boundary, rows: &[(String, RowStats)]) -> Verdict {
     }
 }
 
-/// Rows for every region of the boundary present in a snapshot.
+/// The worst operation of a region (`service › operation`), when it is degraded or worse.
+/// One failing endpoint among many healthy ones barely moves the region's total, so the
+/// overview looks here too.
+pub fn hotspot(
+    region: &RegionMetrics,
+    now: Millis,
+    window: Millis,
+    baseline: Millis,
+) -> Option<(String, RowStats)> {
+    region
+        .services
+        .iter()
+        .flat_map(|(svc, sm)| sm.operations.iter().map(move |(op, s)| (svc, op, s)))
+        .map(|(svc, op, s)| (format!("{svc} › {op}"), row_stats(s, now, window, baseline)))
+        .filter(|(_, r)| r.health >= Health::Degraded)
+        .max_by(|a, b| {
+            a.1.health
+                .cmp(&b.1.health)
+                .then(a.1.window.error_pct().total_cmp(&b.1.window.error_pct()))
+        })
+}
+
+/// Health of a region: its total, and its worst operation when that looks worse.
+pub fn region_health(
+    region: &RegionMetrics,
+    now: Millis,
+    window: Millis,
+    baseline: Millis,
+) -> (RowStats, Option<(String, RowStats)>) {
+    let total = row_stats(&region.total, now, window, baseline);
+    match hotspot(region, now, window, baseline) {
+        Some(h) if h.1.health > total.health => (total, Some(h)),
+        _ => (total, None),
+    }
+}
+
+/// Rows for every region of the boundary present in a snapshot, for the verdict: a region
+/// whose worst operation is worse than its total is described by that operation.
 pub fn region_rows(
     snap: &MetricsSnapshot,
     boundary: &Boundary,
@@ -239,9 +279,11 @@ pub fn region_rows(
     boundary
         .regions()
         .filter_map(|(_, r)| {
-            snap.regions
-                .get(r)
-                .map(|m| (r.to_string(), row_stats(&m.total, snap.now, window, baseline)))
+            let m = snap.regions.get(r)?;
+            Some(match region_health(m, snap.now, window, baseline) {
+                (_, Some((op, stats))) => (format!("{r} {op}"), stats),
+                (total, None) => (r.to_string(), total),
+            })
         })
         .collect()
 }

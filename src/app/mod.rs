@@ -69,6 +69,8 @@ pub struct Row {
     pub stats: Option<RowStats>,
     /// Why the row has no stats (the region failed to answer).
     pub error: Option<String>,
+    /// The operation that makes a region look worse than its total (`service › operation`).
+    pub hotspot: Option<String>,
 }
 
 /// The failing requests of the operation on top of the stack.
@@ -481,11 +483,27 @@ impl App {
             View::Overview => self
                 .boundary
                 .regions()
-                .map(|(c, r)| Row {
-                    name: r.to_string(),
-                    group: Some(c.to_string()),
-                    stats: snap.regions.get(r).and_then(|m| stats(&m.total)),
-                    error: snap.region_errors.get(r).cloned(),
+                .map(|(c, r)| {
+                    let health =
+                        snap.regions.get(r).map(|m| analysis::region_health(m, snap.now, w, b));
+                    let (stats, hotspot) = match health {
+                        Some((mut total, Some((op, worst)))) => {
+                            // The region's numbers, the hot spot's health and onset.
+                            total.health = worst.health;
+                            total.signal = worst.signal;
+                            total.onset = worst.onset;
+                            (Some(total), Some(op))
+                        }
+                        Some((total, None)) => (Some(total), None),
+                        None => (None, None),
+                    };
+                    Row {
+                        name: r.to_string(),
+                        group: Some(c.to_string()),
+                        stats,
+                        error: snap.region_errors.get(r).cloned(),
+                        hotspot,
+                    }
                 })
                 .collect(),
             View::Region { region } => match snap.regions.get(region) {
@@ -497,6 +515,7 @@ impl App {
                         group: None,
                         stats: stats(&s.total),
                         error: None,
+                        hotspot: None,
                     })
                     .collect(),
                 None => Vec::new(),
@@ -511,6 +530,7 @@ impl App {
                             group: None,
                             stats: stats(s),
                             error: None,
+                            hotspot: None,
                         })
                         .collect(),
                     None => Vec::new(),

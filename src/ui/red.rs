@@ -168,7 +168,19 @@ fn row_line(row: &crate::app::Row, selected: bool, cols: &Cols, theme: &Theme) -
                 .copied()
                 .fold((s.baseline.error_pct() * 4.0) as f32, f32::max)
                 .max(1.0);
-            spans.push(Span::styled(sparkline(&s.error_pct, cols.spark, scale), hs));
+            // Name the failing operation after the sparkline; the sparkline gives way, down
+            // to one cell per minute.
+            let label = row.hotspot.as_ref().map(|h| format!("  ◀ {}", super::sanitize(h)));
+            let label_len = label.as_ref().map_or(0, |l| l.chars().count());
+            let spark_width = match &label {
+                Some(_) if cols.spark >= s.error_pct.len() + label_len => cols.spark - label_len,
+                Some(_) => cols.spark.min(s.error_pct.len()).max(cols.spark / 2),
+                None => cols.spark,
+            };
+            spans.push(Span::styled(sparkline(&s.error_pct, spark_width, scale), hs));
+            if let Some(l) = label {
+                spans.push(Span::styled(fit(&l, cols.spark - spark_width), hs));
+            }
         }
     }
     Line::from(spans)
