@@ -2,12 +2,13 @@
 //! next clock tick in one `select!`; it applies everything queued, then draws once, and only
 //! when something changed. Sources run as tasks and report through a channel.
 
-use crate::app::{App, Effect, Key, KeyCode, SourceMsg};
+use crate::app::{App, Effect, Key, KeyCode, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
 use crate::source::{MetricsSource, RequestSource};
 use crate::ui::{self, Theme};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, watch};
 use tokio::task::JoinHandle;
@@ -45,13 +46,13 @@ pub fn key_from(ev: crossterm::event::KeyEvent) -> Option<Key> {
     })
 }
 
-/// The sources the cockpit reads from.
+/// The sources the cockpit reads from, shared with the tasks that call them.
 pub trait Sources: Send + Sync + 'static {
-    type Metrics: MetricsSource + Clone;
-    type Requests: RequestSource + Clone;
-    fn metrics(&self) -> Self::Metrics;
+    type Metrics: MetricsSource;
+    type Requests: RequestSource;
+    fn metrics(&self) -> Arc<Self::Metrics>;
     /// Individual requests (the drill-down's last level).
-    fn requests(&self) -> Self::Requests;
+    fn requests(&self) -> Arc<Self::Requests>;
     /// How often metrics are fetched; `None` = every simulated minute.
     fn refresh(&self) -> Option<Duration>;
 }
@@ -65,7 +66,7 @@ struct MetricsCtl {
 
 /// Fetch metrics, send them, wait for the next minute (demo) or refresh (AWS), repeat.
 async fn metrics_task<M: MetricsSource>(
-    src: M,
+    src: Arc<M>,
     clock: Clock,
     refresh: Option<Duration>,
     mut ctl: watch::Receiver<MetricsCtl>,
@@ -91,13 +92,25 @@ async fn metrics_task<M: MetricsSource>(
     }
 }
 
-/// Run the cockpit until the user quits or a signal arrives. `make_sources` is called again
-/// when the user switches scenario (`:scenario`), with the new name.
+/// Start the metrics task of `sources` on `clock`; the sender controls it.
+fn spawn_metrics<S: Sources>(
+    sources: &S,
+    clock: Clock,
+    span: Millis,
+    tx: mpsc::Sender<SourceMsg>,
+) -> (JoinHandle<()>, watch::Sender<MetricsCtl>) {
+    let (ctl_tx, ctl_rx) = watch::channel(MetricsCtl { span, nonce: 0 });
+    let task = tokio::spawn(metrics_task(sources.metrics(), clock, sources.refresh(), ctl_rx, tx));
+    (task, ctl_tx)
+}
+
+/// Run the cockpit until the user quits or a signal arrives. `switch` makes the sources,
+/// clock and header of another scenario when the user asks for one (`:scenario NAME`).
 pub async fn run<S: Sources>(
     mut app: App,
     theme: Theme,
     mut sources: S,
-    switch: impl Fn(&str, &mut App) -> Result<S, String>,
+    switch: impl Fn(&str) -> Result<(S, Clock, SourceInfo), String>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
     let result = event_loop(&mut terminal, &mut app, &theme, &mut sources, &switch).await;
@@ -110,21 +123,15 @@ async fn event_loop<S: Sources>(
     app: &mut App,
     theme: &Theme,
     sources: &mut S,
-    switch: &impl Fn(&str, &mut App) -> Result<S, String>,
+    switch: &impl Fn(&str) -> Result<(S, Clock, SourceInfo), String>,
 ) -> anyhow::Result<()> {
     use tokio::signal::unix::{SignalKind, signal};
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut events = EventStream::new();
     let (tx, mut rx) = mpsc::channel::<SourceMsg>(64);
-    let (mut ctl_tx, ctl_rx) = watch::channel(MetricsCtl { span: app.span(), nonce: 0 });
-    let mut metrics: JoinHandle<()> = tokio::spawn(metrics_task(
-        sources.metrics(),
-        app.clock.clone(),
-        sources.refresh(),
-        ctl_rx,
-        tx.clone(),
-    ));
+    let (mut metrics, mut ctl_tx) =
+        spawn_metrics(sources, app.clock.clone(), app.span(), tx.clone());
     app.page = terminal.size()?.height.saturating_sub(10).max(1) as usize;
     loop {
         if app.dirty {
@@ -187,25 +194,13 @@ async fn event_loop<S: Sources>(
                         let _ = tx.send(SourceMsg::Failing { generation, result }).await;
                     });
                 }
-                Effect::SwitchScenario(name) => match switch(&name, app) {
-                    Ok(new) => {
-                        *sources = new;
+                Effect::SwitchScenario(name) => match switch(&name) {
+                    Ok((new, clock, info)) => {
                         metrics.abort();
-                        let (ctl_tx2, ctl_rx2) =
-                            watch::channel(MetricsCtl { span: app.span(), nonce: 0 });
-                        metrics = tokio::spawn(metrics_task(
-                            sources.metrics(),
-                            app.clock.clone(),
-                            sources.refresh(),
-                            ctl_rx2,
-                            tx.clone(),
-                        ));
-                        ctl_tx = ctl_tx2;
-                        app.metrics = None;
-                        app.rows.clear();
-                        app.stack.truncate(1);
-                        app.recompute();
-                        app.message = Some((format!("scenario {name}"), false));
+                        *sources = new;
+                        app.replace_source(clock, info);
+                        (metrics, ctl_tx) =
+                            spawn_metrics(sources, app.clock.clone(), app.span(), tx.clone());
                     }
                     Err(e) => app.message = Some((e, true)),
                 },

@@ -177,3 +177,20 @@ fn unbound_keys_do_nothing_and_do_not_redraw() {
     assert!(app.on_key(Key::char('Z')).is_empty());
     assert!(!app.dirty);
 }
+
+#[test]
+fn switching_source_returns_to_an_empty_overview() {
+    let mut app = common::app();
+    app.update(Action::DrillIn);
+    app.update(Action::DrillIn);
+    let info = warroom::app::SourceInfo {
+        name: "demo".into(),
+        scenario: Some("alert-endpoint-404".into()),
+        title: None,
+    };
+    app.replace_source(warroom::model::Clock::simulated(0, 0.0), info);
+    assert_eq!(app.view(), &View::Overview);
+    assert!(app.metrics.is_none() && app.rows.is_empty());
+    assert_eq!(app.clock.now(), 0);
+    assert_eq!(app.message, Some(("scenario alert-endpoint-404".into(), false)));
+}

@@ -254,13 +254,16 @@ pub fn hotspot(
         })
 }
 
+/// A region's total, and its worst operation when that looks worse than the total.
+pub type RegionHealth = (RowStats, Option<(String, RowStats)>);
+
 /// Health of a region: its total, and its worst operation when that looks worse.
 pub fn region_health(
     region: &RegionMetrics,
     now: Millis,
     window: Millis,
     baseline: Millis,
-) -> (RowStats, Option<(String, RowStats)>) {
+) -> RegionHealth {
     let total = row_stats(&region.total, now, window, baseline);
     match hotspot(region, now, window, baseline) {
         Some(h) if h.1.health > total.health => (total, Some(h)),
@@ -268,8 +271,15 @@ pub fn region_health(
     }
 }
 
-/// Rows for every region of the boundary present in a snapshot, for the verdict: a region
-/// whose worst operation is worse than its total is described by that operation.
+/// A region as the verdict sees it: described by its hot spot when there is one.
+pub fn verdict_row(region: &str, health: &RegionHealth) -> (String, RowStats) {
+    match health {
+        (_, Some((op, stats))) => (format!("{region} {op}"), stats.clone()),
+        (total, None) => (region.to_string(), total.clone()),
+    }
+}
+
+/// Verdict rows for every region of the boundary present in a snapshot.
 pub fn region_rows(
     snap: &MetricsSnapshot,
     boundary: &Boundary,
@@ -280,10 +290,7 @@ pub fn region_rows(
         .regions()
         .filter_map(|(_, r)| {
             let m = snap.regions.get(r)?;
-            Some(match region_health(m, snap.now, window, baseline) {
-                (_, Some((op, stats))) => (format!("{r} {op}"), stats),
-                (total, None) => (r.to_string(), total),
-            })
+            Some(verdict_row(r, &region_health(m, snap.now, window, baseline)))
         })
         .collect()
 }

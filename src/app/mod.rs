@@ -436,6 +436,23 @@ impl App {
         }
     }
 
+    /// Read from other sources from now on (`:scenario`): back to the overview, no data.
+    pub fn replace_source(&mut self, clock: Clock, source: SourceInfo) {
+        self.message = Some((
+            format!("scenario {}", source.scenario.as_deref().unwrap_or(&source.name)),
+            false,
+        ));
+        self.clock = clock;
+        self.source = source;
+        self.metrics = None;
+        self.metrics_received = None;
+        self.metrics_error = None;
+        self.stack.truncate(1);
+        self.level_mut().selected = 0;
+        self.recompute();
+        self.dirty = true;
+    }
+
     /// Apply data from a source.
     pub fn on_source(&mut self, msg: SourceMsg) {
         self.dirty = true;
@@ -476,17 +493,25 @@ impl App {
             return;
         };
         let (w, b) = (self.window, self.baseline);
-        let region_rows = analysis::region_rows(&snap, &self.boundary, w, b);
-        self.verdict = analysis::verdict(&self.boundary, &region_rows);
+        // Each region's health (with its hot spot) once: the verdict and the overview share it.
+        let health: Vec<(&str, &str, Option<analysis::RegionHealth>)> = self
+            .boundary
+            .regions()
+            .map(|(c, r)| {
+                (c, r, snap.regions.get(r).map(|m| analysis::region_health(m, snap.now, w, b)))
+            })
+            .collect();
+        let verdict_rows: Vec<(String, analysis::RowStats)> = health
+            .iter()
+            .filter_map(|(_, r, h)| h.as_ref().map(|h| analysis::verdict_row(r, h)))
+            .collect();
+        self.verdict = analysis::verdict(&self.boundary, &verdict_rows);
         let stats = |s: &crate::model::RedSeries| Some(analysis::row_stats(s, snap.now, w, b));
         self.rows = match self.view() {
-            View::Overview => self
-                .boundary
-                .regions()
-                .map(|(c, r)| {
-                    let health =
-                        snap.regions.get(r).map(|m| analysis::region_health(m, snap.now, w, b));
-                    let (stats, hotspot) = match health {
+            View::Overview => health
+                .into_iter()
+                .map(|(c, r, h)| {
+                    let (stats, hotspot) = match h {
                         Some((mut total, Some((op, worst)))) => {
                             // The region's numbers, the hot spot's health and onset.
                             total.health = worst.health;

@@ -11,6 +11,7 @@ use crate::source::sim::{Scenario, SimSource};
 use crate::tui::Sources;
 use crate::ui::Theme;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Flags of the interactive cockpit (they win over the config file).
@@ -58,6 +59,8 @@ fn parse_at(s: &str) -> Result<i64, String> {
 /// Everything the cockpit needs, resolved from config and flags.
 pub struct Setup {
     pub config: Config,
+    /// The demo's scenario, loaded (absent for live sources).
+    pub scenario: Option<Scenario>,
     pub keymap: Keymap,
     pub theme: Theme,
 }
@@ -117,30 +120,31 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
         Some(p) if args.theme.is_none() => format!("{}: key `theme`: {e}", p.display()),
         _ => e,
     })?;
-    if cfg.source == SourceKind::Demo {
-        Scenario::load(&cfg.scenario).map_err(|e| match &cfg.path {
+    let scenario = match cfg.source {
+        SourceKind::Aws => None,
+        SourceKind::Demo => Some(Scenario::load(&cfg.scenario).map_err(|e| match &cfg.path {
             Some(p)
                 if args.demo.as_deref().is_none_or(str::is_empty) && args.scenario.is_none() =>
             {
                 format!("{}: key `demo.scenario`: {e}", p.display())
             }
             _ => e,
-        })?;
-    }
-    Ok(Setup { config: cfg, keymap, theme })
+        })?),
+    };
+    Ok(Setup { config: cfg, scenario, keymap, theme })
 }
 
 /// The simulator as the cockpit's sources.
 #[derive(Clone)]
-pub struct DemoSources(pub SimSource);
+pub struct DemoSources(pub Arc<SimSource>);
 
 impl Sources for DemoSources {
     type Metrics = SimSource;
     type Requests = SimSource;
-    fn metrics(&self) -> SimSource {
+    fn metrics(&self) -> Arc<SimSource> {
         self.0.clone()
     }
-    fn requests(&self) -> SimSource {
+    fn requests(&self) -> Arc<SimSource> {
         self.0.clone()
     }
     fn refresh(&self) -> Option<Duration> {
@@ -151,47 +155,32 @@ impl Sources for DemoSources {
 /// CloudWatch for metrics.
 #[derive(Clone)]
 pub struct AwsSources {
-    pub metrics: std::sync::Arc<CloudWatchMetrics>,
+    pub metrics: Arc<CloudWatchMetrics>,
     pub refresh: Duration,
 }
 
-impl crate::source::MetricsSource for std::sync::Arc<CloudWatchMetrics> {
-    fn name(&self) -> &str {
-        "cloudwatch"
-    }
-    fn metrics(
-        &self,
-        q: crate::model::MetricsQuery,
-    ) -> impl std::future::Future<
-        Output = Result<crate::model::MetricsSnapshot, crate::source::SourceError>,
-    > + Send {
-        self.as_ref().metrics(q)
-    }
-}
-
 impl Sources for AwsSources {
-    type Metrics = std::sync::Arc<CloudWatchMetrics>;
+    type Metrics = CloudWatchMetrics;
     type Requests = NoRequests;
-    fn metrics(&self) -> Self::Metrics {
+    fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
     }
-    fn requests(&self) -> NoRequests {
-        NoRequests
+    fn requests(&self) -> Arc<NoRequests> {
+        Arc::new(NoRequests)
     }
     fn refresh(&self) -> Option<Duration> {
         Some(self.refresh)
     }
 }
 
-/// The demo's scenario, its clock and its sources.
+/// The demo's sources, clock and header for a scenario.
 pub fn demo(
-    scenario: &str,
+    mut sc: Scenario,
     boundary: &Boundary,
     at: Option<i64>,
     speed: f64,
     seed: Option<u64>,
-) -> Result<(DemoSources, Clock, SourceInfo), String> {
-    let mut sc = Scenario::load(scenario)?;
+) -> (DemoSources, Clock, SourceInfo) {
     if let Some(s) = seed {
         sc.seed = s;
     }
@@ -202,31 +191,26 @@ pub fn demo(
         title: Some(sc.title.clone()),
     };
     let clock = Clock::simulated(start, speed);
-    Ok((DemoSources(SimSource::new(sc, boundary.clone())), clock, info))
+    (DemoSources(Arc::new(SimSource::new(sc, boundary.clone()))), clock, info)
 }
 
 /// Start the interactive cockpit.
 pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
-    let Setup { config: cfg, keymap, theme } = setup;
-    match cfg.source {
-        SourceKind::Demo => {
-            let (sources, clock, info) =
-                demo(&cfg.scenario, &cfg.boundary, cfg.at, cfg.speed, cfg.seed)
-                    .map_err(anyhow::Error::msg)?;
+    let Setup { config: cfg, scenario, keymap, theme } = setup;
+    match scenario {
+        Some(sc) => {
+            let (sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
             let mut app =
                 App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline);
             start_region(&mut app, args.region.as_deref())?;
             let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
-            crate::tui::run(app, theme, sources, move |name, app| {
-                let (s, clock, info) = demo(name, &boundary, None, speed, seed)?;
-                app.clock = clock;
-                app.source = info;
-                Ok(s)
+            crate::tui::run(app, theme, sources, move |name| {
+                Ok(demo(Scenario::load(name)?, &boundary, None, speed, seed))
             })
             .await
         }
-        SourceKind::Aws => {
+        None => {
             let metrics = CloudWatchMetrics::from_env(
                 cfg.boundary.clone(),
                 cfg.services.clone(),
@@ -234,14 +218,14 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
             )
             .await;
             let sources = AwsSources {
-                metrics: std::sync::Arc::new(metrics),
+                metrics: Arc::new(metrics),
                 refresh: Duration::from_millis(cfg.refresh as u64),
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
             let mut app =
                 App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline);
             start_region(&mut app, args.region.as_deref())?;
-            crate::tui::run(app, theme, sources, |_, _| {
+            crate::tui::run(app, theme, sources, |_| {
                 Err(":scenario works in the demo only".to_string())
             })
             .await

@@ -40,7 +40,8 @@ pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
     }
     let setup = super::setup(&cockpit)?;
     let cfg = setup.config;
-    let (sources, clock, info) = super::demo(&cfg.scenario, &cfg.boundary, cfg.at, 0.0, cfg.seed)?;
+    let sc = setup.scenario.ok_or("snapshot renders the demo only")?;
+    let (sources, clock, info) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
     let engine = sources.0.engine.clone();
     let mut app =
         App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline);

@@ -152,7 +152,7 @@ fn row_line(row: &crate::app::Row, selected: bool, cols: &Cols, theme: &Theme) -
     match (&row.stats, &row.error) {
         (_, Some(e)) => {
             spans.push(Span::styled(name, base.patch(hs)));
-            spans.push(Span::styled(format!(" ⚠ {e}"), theme.error()));
+            spans.push(Span::styled(format!(" ⚠ {}", super::sanitize(e)), theme.error()));
         }
         (None, None) => {
             spans.push(Span::styled(name, base.patch(hs)));

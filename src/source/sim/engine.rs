@@ -377,16 +377,12 @@ impl Engine {
         }
     }
 
-    /// The RED points of every series of a region in one minute, counting only requests
-    /// that started before `cutoff`.
-    fn compute_minute(&self, region: u16, minute: i64, cutoff: Millis) -> Vec<RedPoint> {
+    /// The RED points of every series of a region in one minute.
+    fn compute_minute(&self, region: u16, minute: i64) -> Vec<RedPoint> {
         let mut acc = vec![Acc::new(); self.series.len()];
         for flow in 0..self.flows.len() as u16 {
             let info = &self.flows[flow as usize];
             for r in self.requests_in(region, flow, minute) {
-                if r.at >= cutoff {
-                    continue;
-                }
                 for (h, si) in r.hops().iter().zip(&info.steps) {
                     if !h.ran {
                         continue;
@@ -406,7 +402,7 @@ impl Engine {
         if let Some(p) = lock().get(&(region, minute)) {
             return p.clone();
         }
-        let pts: Arc<[RedPoint]> = self.compute_minute(region, minute, Millis::MAX).into();
+        let pts: Arc<[RedPoint]> = self.compute_minute(region, minute).into();
         let mut cache = lock();
         // Keep the cache bounded: three days of minutes per region is plenty.
         if cache.len() > self.regions.len() * 3 * 1440 {
