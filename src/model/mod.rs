@@ -4,6 +4,8 @@
 //! came from the incident simulator, CloudWatch or a file.
 
 mod clock;
+pub mod logline;
+pub mod logstore;
 mod red;
 mod telemetry;
 

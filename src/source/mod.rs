@@ -4,8 +4,12 @@
 pub mod aws;
 pub mod sim;
 
-use crate::model::{MetricsQuery, MetricsSnapshot, Millis, RequestSample, Scope};
+use crate::model::{
+    Clock, LogEvent, MetricsQuery, MetricsSnapshot, Millis, RequestSample, SECOND_MS, Scope,
+};
 use std::future::Future;
+use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Why a source could not answer. Drawn inside the pane that asked, with its age.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -78,5 +82,89 @@ impl RequestSource for NoRequests {
             SourceErrorKind::Invalid,
             "individual requests come from the trace and log sources; this source has metrics only",
         ))
+    }
+}
+
+/// Which log lines to read: one region of the boundary, optionally one request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogQuery {
+    pub region: String,
+    /// Pushed to the source where it can filter (CloudWatch filter patterns); the tail
+    /// filters again with the same rules as everywhere else.
+    pub correlation_id: Option<String>,
+    pub from: Millis,
+    pub to: Millis,
+    /// The newest `limit` lines are kept when there are more.
+    pub limit: usize,
+}
+
+/// Lines from a log source, in time order.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LogBatch {
+    pub events: Vec<LogEvent>,
+    /// The source sent a sample of the lines, not all of them (Live Tail above 500 a second).
+    pub sampled: bool,
+    /// More lines matched than `limit`; the oldest were left out.
+    pub truncated: bool,
+}
+
+/// What a following source reports: new lines, or why none came.
+pub type LogUpdate = Result<LogBatch, SourceError>;
+
+/// Log lines: a window of history, and a live follow of new lines.
+pub trait LogSource: Send + Sync + 'static {
+    /// A short name for the pane (`demo`, `cloudwatch`, a file name).
+    fn name(&self) -> &str;
+
+    /// The lines of `q.region` (and `q.correlation_id`) in `[q.from, q.to)`, time order.
+    fn fetch(&self, q: LogQuery) -> impl Future<Output = Result<LogBatch, SourceError>> + Send;
+
+    /// Send new lines from `q.from` on to `sink` until it closes. `clock` is the cockpit's
+    /// clock (simulated in the demo). The default polls [`LogSource::fetch`] every
+    /// [`LogSource::poll_every`] of that clock; an error is reported and polling goes on.
+    fn follow(
+        &self,
+        q: LogQuery,
+        clock: Clock,
+        sink: mpsc::Sender<LogUpdate>,
+    ) -> impl Future<Output = ()> + Send {
+        poll_follow(self, q, clock, sink)
+    }
+
+    /// How often the default follow polls, in the cockpit's time.
+    fn poll_every(&self) -> Millis {
+        SECOND_MS
+    }
+}
+
+/// Follow by polling `fetch` for `[last, now)` on the clock's ticks.
+pub async fn poll_follow<L: LogSource + ?Sized>(
+    src: &L,
+    q: LogQuery,
+    clock: Clock,
+    sink: mpsc::Sender<LogUpdate>,
+) {
+    let every = src.poll_every().max(1);
+    let mut cursor = q.from;
+    loop {
+        // A paused clock is looked at again each second (resuming does not restart us).
+        let wait = clock
+            .wall_until_next(every)
+            .map_or(Duration::from_secs(1), |d| d + Duration::from_millis(5));
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = sink.closed() => return,
+        }
+        let now = clock.now();
+        if now <= cursor {
+            continue;
+        }
+        let result = src.fetch(LogQuery { from: cursor, to: now, ..q.clone() }).await;
+        if result.is_ok() {
+            cursor = now;
+        }
+        if sink.send(result).await.is_err() {
+            return;
+        }
     }
 }

@@ -1,0 +1,529 @@
+//! The log tail's memory: a bounded ring of lines with the filtered view over it.
+//!
+//! Lines are kept compactly (time, level, interned region and service, a hash of the
+//! correlation id and the line as written) and the view is a list of sequence numbers of the
+//! lines that pass the filter. New lines are filtered as they arrive; changing the filter
+//! scans the ring once. When the ring is full the oldest lines go and are counted as dropped,
+//! so memory stays bounded whatever a source sends.
+
+use super::logline::{LineContext, LineParser};
+use super::{Level, LogEvent, Millis};
+use std::collections::{HashMap, VecDeque};
+
+/// The default number of lines kept.
+pub const DEFAULT_CAPACITY: usize = 200_000;
+/// The default bound on the bytes of line text kept.
+pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
+
+/// What the tail shows. Every part is optional; an empty filter shows everything.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct LogFilter {
+    pub region: Option<String>,
+    pub service: Option<String>,
+    /// Exact correlation id (as the line's correlation field says, or anywhere in a line
+    /// without one).
+    pub correlation_id: Option<String>,
+    /// Free text, smart case: case-insensitive unless it contains a capital.
+    pub text: Option<String>,
+}
+
+impl LogFilter {
+    /// The terms to highlight in shown lines.
+    pub fn terms(&self) -> Vec<&str> {
+        self.correlation_id.iter().chain(self.text.iter()).map(String::as_str).collect()
+    }
+
+    /// Whether one event passes, with the same rules as the store's view.
+    pub fn matches(&self, e: &LogEvent) -> bool {
+        let m = Matcher::new(self);
+        m.region_ok(&e.region)
+            && m.service_ok(&e.service)
+            && m.line_ok(e.correlation_id.as_deref().map_or(0, cid_hash), &e.raw)
+    }
+}
+
+/// A stored line. The text is the line as written (cut at
+/// [`super::logline::MAX_LINE_BYTES`]); its fields are parsed again when it is shown.
+#[derive(Clone, Debug)]
+pub struct StoredLine {
+    pub at: Millis,
+    /// Hash of the correlation id; 0 when the line has none.
+    cid: u64,
+    raw: Box<str>,
+    region: u16,
+    service: u16,
+    pub level: Level,
+}
+
+impl StoredLine {
+    pub fn raw(&self) -> &str {
+        &self.raw
+    }
+}
+
+/// FNV-1a, never 0 (0 means "no correlation id").
+pub fn cid_hash(s: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in s.bytes() {
+        h ^= b as u64;
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    h.max(1)
+}
+
+/// A compiled filter.
+struct Matcher {
+    region: Option<String>,
+    service: Option<String>,
+    cid: Option<(u64, memchr::memmem::Finder<'static>)>,
+    text: Option<Needle>,
+}
+
+impl Matcher {
+    fn new(f: &LogFilter) -> Self {
+        Matcher {
+            region: f.region.clone(),
+            service: f.service.clone(),
+            cid: f
+                .correlation_id
+                .as_deref()
+                .map(|c| (cid_hash(c), memchr::memmem::Finder::new(c.as_bytes()).into_owned())),
+            text: f.text.as_deref().filter(|t| !t.is_empty()).map(Needle::new),
+        }
+    }
+    fn region_ok(&self, r: &str) -> bool {
+        self.region.as_deref().is_none_or(|x| x == r)
+    }
+    fn service_ok(&self, s: &str) -> bool {
+        self.service.as_deref().is_none_or(|x| x == s)
+    }
+    fn line_ok(&self, cid: u64, raw: &str) -> bool {
+        if let Some((h, finder)) = &self.cid {
+            let ok = if cid == 0 { finder.find(raw.as_bytes()).is_some() } else { cid == *h };
+            if !ok {
+                return false;
+            }
+        }
+        self.text.as_ref().is_none_or(|n| n.find(raw).is_some())
+    }
+}
+
+/// A free-text term, searched with smart case.
+#[derive(Clone, Debug)]
+pub struct Needle {
+    bytes: Vec<u8>,
+    ignore_case: bool,
+}
+
+impl Needle {
+    pub fn new(term: &str) -> Self {
+        let ignore_case = !term.chars().any(char::is_uppercase);
+        let bytes = if ignore_case { term.to_ascii_lowercase() } else { term.to_string() };
+        Needle { bytes: bytes.into_bytes(), ignore_case }
+    }
+
+    /// Byte offset of the first match in `hay`.
+    pub fn find(&self, hay: &str) -> Option<usize> {
+        let (h, n) = (hay.as_bytes(), &self.bytes[..]);
+        if n.is_empty() {
+            return Some(0);
+        }
+        if !self.ignore_case {
+            return memchr::memmem::find(h, n);
+        }
+        let (lo, up) = (n[0], n[0].to_ascii_uppercase());
+        let mut start = 0;
+        while start + n.len() <= h.len() {
+            let i = start + memchr::memchr2(lo, up, &h[start..=h.len() - n.len()])?;
+            if h[i..i + n.len()].eq_ignore_ascii_case(n) {
+                return Some(i);
+            }
+            start = i + 1;
+        }
+        None
+    }
+
+    /// Every match in `hay` as byte ranges, not overlapping.
+    pub fn ranges(&self, hay: &str) -> Vec<(usize, usize)> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        while at < hay.len() {
+            let Some(i) = self.find(&hay[at..]) else { break };
+            let s = at + i;
+            let e = s + self.bytes.len().max(1);
+            if !hay.is_char_boundary(s) || !hay.is_char_boundary(e.min(hay.len())) {
+                at = s + 1;
+                while at < hay.len() && !hay.is_char_boundary(at) {
+                    at += 1;
+                }
+                continue;
+            }
+            out.push((s, e.min(hay.len())));
+            at = e;
+        }
+        out
+    }
+}
+
+/// The ring of lines and the filtered view over it.
+pub struct LogStore {
+    lines: VecDeque<StoredLine>,
+    /// Sequence number of `lines[0]`.
+    first_seq: u64,
+    capacity: usize,
+    max_bytes: usize,
+    bytes: usize,
+    dropped: u64,
+    names: Vec<String>,
+    ids: HashMap<String, u16>,
+    filter: LogFilter,
+    matcher: Matcher,
+    /// Compiled region and service of the filter: `None` = any, `Some(None)` = a name no
+    /// line has.
+    region_id: Option<Option<u16>>,
+    service_id: Option<Option<u16>>,
+    /// Sequence numbers of the lines that pass the filter, ascending.
+    view: VecDeque<u64>,
+    parser: LineParser,
+}
+
+impl LogStore {
+    pub fn new(capacity: usize, max_bytes: usize, parser: LineParser) -> Self {
+        LogStore {
+            lines: VecDeque::new(),
+            first_seq: 0,
+            capacity: capacity.max(1),
+            max_bytes: max_bytes.max(1),
+            bytes: 0,
+            dropped: 0,
+            names: vec![String::new()],
+            ids: HashMap::from([(String::new(), 0)]),
+            filter: LogFilter::default(),
+            matcher: Matcher::new(&LogFilter::default()),
+            region_id: None,
+            service_id: None,
+            view: VecDeque::new(),
+            parser,
+        }
+    }
+
+    pub fn parser(&self) -> &LineParser {
+        &self.parser
+    }
+
+    /// Forget every line (a new query); the filter stays.
+    pub fn clear(&mut self) {
+        self.first_seq += self.lines.len() as u64;
+        self.lines.clear();
+        self.view.clear();
+        self.bytes = 0;
+        self.dropped = 0;
+    }
+
+    fn intern(&mut self, name: &str) -> u16 {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        // Names come from sources and config, not from line text; still, bound them.
+        if self.names.len() >= u16::MAX as usize {
+            return 0;
+        }
+        let id = self.names.len() as u16;
+        self.names.push(name.to_string());
+        self.ids.insert(name.to_string(), id);
+        id
+    }
+
+    /// Add a line, evicting the oldest if the ring is full.
+    pub fn push(&mut self, e: LogEvent) {
+        let region = self.intern(&e.region);
+        let service = self.intern(&e.service);
+        let cid = e.correlation_id.as_deref().map_or(0, cid_hash);
+        let raw = if e.raw.len() > super::logline::MAX_LINE_BYTES {
+            super::logline::cap_line(&e.raw)
+        } else {
+            e.raw
+        };
+        let line = StoredLine {
+            at: e.at,
+            cid,
+            raw: raw.into_boxed_str(),
+            region,
+            service,
+            level: e.level,
+        };
+        self.bytes += line.raw.len();
+        let seq = self.first_seq + self.lines.len() as u64;
+        let pass = self.passes(&line);
+        self.lines.push_back(line);
+        if pass {
+            self.view.push_back(seq);
+        }
+        while self.lines.len() > self.capacity
+            || (self.bytes > self.max_bytes && self.lines.len() > 1)
+        {
+            self.evict();
+        }
+    }
+
+    /// Parse and add a line as written.
+    pub fn push_raw(&mut self, raw: &str, ctx: LineContext<'_>) {
+        let e = self.parser.parse(raw, ctx);
+        self.push(e);
+    }
+
+    fn evict(&mut self) {
+        if let Some(old) = self.lines.pop_front() {
+            self.bytes -= old.raw.len();
+            if self.view.front() == Some(&self.first_seq) {
+                self.view.pop_front();
+            }
+            self.first_seq += 1;
+            self.dropped += 1;
+        }
+    }
+
+    pub fn extend(&mut self, events: impl IntoIterator<Item = LogEvent>) {
+        for e in events {
+            self.push(e);
+        }
+    }
+
+    fn passes(&self, l: &StoredLine) -> bool {
+        let id_ok = |want: Option<Option<u16>>, have: u16| match want {
+            None => true,
+            Some(w) => w == Some(have),
+        };
+        id_ok(self.region_id, l.region)
+            && id_ok(self.service_id, l.service)
+            && self.matcher.line_ok(l.cid, &l.raw)
+    }
+
+    pub fn filter(&self) -> &LogFilter {
+        &self.filter
+    }
+
+    /// Change the filter and rebuild the view.
+    pub fn set_filter(&mut self, filter: LogFilter) {
+        let lookup = |ids: &HashMap<String, u16>, n: &Option<String>| {
+            n.as_ref().map(|n| ids.get(n.as_str()).copied())
+        };
+        self.region_id = lookup(&self.ids, &filter.region);
+        self.service_id = lookup(&self.ids, &filter.service);
+        self.matcher = Matcher::new(&filter);
+        self.filter = filter;
+        let first = self.first_seq;
+        self.view = self
+            .lines
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| self.passes(l))
+            .map(|(i, _)| first + i as u64)
+            .collect();
+        // A name first seen after the filter was set must still match: re-intern lazily.
+        if self.region_id == Some(None) {
+            self.region_id = None;
+            if let Some(r) = self.filter.region.clone() {
+                let id = self.intern(&r);
+                self.region_id = Some(Some(id));
+            }
+        }
+        if self.service_id == Some(None) {
+            self.service_id = None;
+            if let Some(s) = self.filter.service.clone() {
+                let id = self.intern(&s);
+                self.service_id = Some(Some(id));
+            }
+        }
+    }
+
+    /// Lines kept.
+    pub fn len(&self) -> usize {
+        self.lines.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.lines.is_empty()
+    }
+
+    /// Lines that pass the filter.
+    pub fn shown(&self) -> usize {
+        self.view.len()
+    }
+
+    /// Lines kept that the filter hides.
+    pub fn filtered_out(&self) -> usize {
+        self.lines.len() - self.view.len()
+    }
+
+    /// Lines evicted since the last clear because the ring was full.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
+    /// Bytes of line text kept.
+    pub fn bytes(&self) -> usize {
+        self.bytes
+    }
+
+    /// Sequence number of the `i`-th shown line.
+    pub fn seq(&self, i: usize) -> Option<u64> {
+        self.view.get(i).copied()
+    }
+
+    /// Index in the view of a sequence number, or of the first shown line after it.
+    pub fn index_of(&self, seq: u64) -> usize {
+        self.view.partition_point(|&s| s < seq)
+    }
+
+    /// The `i`-th shown line.
+    pub fn line(&self, i: usize) -> Option<&StoredLine> {
+        let seq = self.seq(i)?;
+        self.lines.get((seq - self.first_seq) as usize)
+    }
+
+    pub fn region_of(&self, l: &StoredLine) -> &str {
+        &self.names[l.region as usize]
+    }
+
+    pub fn service_of(&self, l: &StoredLine) -> &str {
+        &self.names[l.service as usize]
+    }
+
+    /// The `i`-th shown line as an event, its fields parsed again from its text.
+    pub fn event(&self, i: usize) -> Option<LogEvent> {
+        let l = self.line(i)?;
+        let mut e = self.parser.parse(
+            &l.raw,
+            LineContext {
+                at: Some(l.at),
+                region: Some(self.region_of(l)),
+                service: Some(self.service_of(l)),
+            },
+        );
+        e.at = l.at;
+        e.level = l.level;
+        e.region = self.region_of(l).to_string();
+        e.service = self.service_of(l).to_string();
+        Some(e)
+    }
+
+    /// The first shown line after (`forward`) or before `from` that `pred` accepts.
+    pub fn find(
+        &self,
+        from: usize,
+        forward: bool,
+        pred: impl Fn(&StoredLine) -> bool,
+    ) -> Option<usize> {
+        if forward {
+            (from + 1..self.view.len()).find(|&i| self.line(i).is_some_and(&pred))
+        } else {
+            (0..from.min(self.view.len())).rev().find(|&i| self.line(i).is_some_and(&pred))
+        }
+    }
+
+    /// The shown lines, oldest first.
+    pub fn events(&self) -> impl Iterator<Item = LogEvent> + '_ {
+        (0..self.view.len()).filter_map(|i| self.event(i))
+    }
+}
+
+/// Approximate bytes one stored line costs besides its text.
+pub const LINE_OVERHEAD: usize = std::mem::size_of::<StoredLine>() + std::mem::size_of::<u64>();
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::logline::LineContext;
+
+    fn line(at: Millis, region: &str, service: &str, cid: &str, msg: &str) -> String {
+        format!(
+            r#"{{"timestamp":{at},"level":"{}","service":"{service}","region":"{region}","correlationId":"{cid}","message":"{msg}"}}"#,
+            if msg.contains("fail") { "ERROR" } else { "INFO" }
+        )
+    }
+
+    fn store(cap: usize) -> LogStore {
+        let mut s = LogStore::new(cap, DEFAULT_MAX_BYTES, LineParser::default());
+        for i in 0..10 {
+            let region = if i % 2 == 0 { "eu-west-1" } else { "us-east-1" };
+            let msg = if i == 7 { "publish failed" } else { "handled" };
+            s.push_raw(
+                &line(1_000_000 + i, region, "api", &format!("c-{}", i % 3), msg),
+                LineContext::default(),
+            );
+        }
+        s
+    }
+
+    #[test]
+    fn filters_by_correlation_id_region_and_text() {
+        let mut s = store(100);
+        assert_eq!(s.shown(), 10);
+        s.set_filter(LogFilter { correlation_id: Some("c-1".into()), ..Default::default() });
+        assert_eq!(s.shown(), 3); // 1, 4, 7
+        s.set_filter(LogFilter {
+            correlation_id: Some("c-1".into()),
+            region: Some("us-east-1".into()),
+            ..Default::default()
+        });
+        assert_eq!(s.shown(), 2); // 1, 7
+        s.set_filter(LogFilter { text: Some("FAILED".into()), ..Default::default() });
+        assert_eq!(s.shown(), 0, "a capital makes the search case-sensitive");
+        s.set_filter(LogFilter { text: Some("failed".into()), ..Default::default() });
+        assert_eq!(s.shown(), 1);
+        assert_eq!(s.event(0).unwrap().message, "publish failed");
+        // New lines are filtered as they arrive.
+        s.push_raw(
+            &line(2_000_000, "eu-west-1", "worker", "c-9", "it failed"),
+            LineContext::default(),
+        );
+        assert_eq!(s.shown(), 2);
+        assert_eq!(s.filtered_out(), 9);
+        // A service first seen after the filter was set still matches.
+        s.set_filter(LogFilter { service: Some("late".into()), ..Default::default() });
+        assert_eq!(s.shown(), 0);
+        s.push_raw(&line(3_000_000, "eu-west-1", "late", "c-9", "x"), LineContext::default());
+        assert_eq!(s.shown(), 1);
+    }
+
+    #[test]
+    fn a_full_ring_drops_the_oldest_and_counts_them() {
+        let mut s = store(4);
+        assert_eq!(s.len(), 4);
+        assert_eq!(s.dropped(), 6);
+        assert_eq!(s.event(0).unwrap().at, 1_000_006);
+        s.set_filter(LogFilter { correlation_id: Some("c-0".into()), ..Default::default() });
+        assert_eq!(s.shown(), 2); // 6 and 9
+        let seq = s.seq(0).unwrap();
+        s.push_raw(&line(9, "eu-west-1", "api", "c-5", "x"), LineContext::default());
+        assert_eq!(s.shown(), 1, "the evicted line left the view");
+        assert!(s.index_of(seq) == 0);
+        let mut b = LogStore::new(100, 1000, LineParser::default());
+        for i in 0..50 {
+            b.push_raw(&"y".repeat(100 + i), LineContext::default());
+        }
+        assert!(b.bytes() <= 1000 && b.len() < 10 && b.dropped() > 40);
+    }
+
+    #[test]
+    fn plain_lines_match_the_id_in_their_text() {
+        let mut s = LogStore::new(10, DEFAULT_MAX_BYTES, LineParser::default());
+        s.push_raw("ERROR request c-77 timed out", LineContext::default());
+        s.push_raw("INFO request c-78 ok", LineContext::default());
+        s.set_filter(LogFilter { correlation_id: Some("c-77".into()), ..Default::default() });
+        assert_eq!(s.shown(), 1);
+        assert_eq!(s.find(0, true, |l| l.level == Level::Error), None);
+        s.set_filter(LogFilter::default());
+        assert_eq!(s.find(0, true, |l| l.level == Level::Info), Some(1));
+        assert_eq!(s.find(1, false, |l| l.level == Level::Error), Some(0));
+    }
+
+    #[test]
+    fn needle_ranges_respect_case_and_characters() {
+        let n = Needle::new("ab");
+        assert_eq!(n.ranges("xABxab"), vec![(1, 3), (4, 6)]);
+        assert_eq!(Needle::new("AB").ranges("xABxab"), vec![(1, 3)]);
+        assert_eq!(Needle::new("é").ranges("aéb"), vec![(1, 3)]);
+    }
+}
