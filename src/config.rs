@@ -126,6 +126,19 @@ fn default_latency_metric() -> String {
 pub struct LogsConfig {
     /// JSON field names that carry the correlation id, tried in order.
     pub correlation_fields: Option<Vec<String>>,
+    /// Lines the log tail keeps before dropping the oldest.
+    #[serde(default, deserialize_with = "de_capacity")]
+    pub capacity: Option<usize>,
+}
+
+fn de_capacity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+    let n = i64::deserialize(d)?;
+    if !(1_000..=10_000_000).contains(&n) {
+        return Err(serde::de::Error::custom(format!(
+            "capacity {n}: between 1000 and 10000000 lines"
+        )));
+    }
+    Ok(Some(n as usize))
 }
 
 /// The configuration in force: defaults, then the file, then CLI flags.
@@ -146,6 +159,8 @@ pub struct Config {
     pub boundary: Boundary,
     pub services: Vec<ServiceConfig>,
     pub correlation_fields: Vec<String>,
+    /// Lines the log tail keeps.
+    pub log_capacity: usize,
     /// Key overrides with the place each was written, checked when the keymap is built.
     pub keys: Vec<KeyOverride>,
 }
@@ -179,6 +194,7 @@ impl Default for Config {
                 "correlation_id".into(),
                 "x-correlation-id".into(),
             ],
+            log_capacity: crate::model::logstore::DEFAULT_CAPACITY,
             keys: Vec::new(),
         }
     }
@@ -194,6 +210,11 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// The log line parser with the configured correlation id fields.
+    pub fn line_parser(&self) -> crate::model::logline::LineParser {
+        crate::model::logline::LineParser::new(self.correlation_fields.clone())
+    }
+
     /// Where the config file is looked for: `--config`, then `WARROOM_CONFIG`, then the
     /// platform's config folder (`~/.config/warroom/config.toml` on Linux).
     pub fn locate(flag: Option<&Path>) -> Option<PathBuf> {
@@ -263,8 +284,13 @@ impl Config {
         if !f.services.is_empty() {
             self.services = f.services;
         }
-        if let Some(l) = f.logs.and_then(|l| l.correlation_fields) {
-            self.correlation_fields = l;
+        if let Some(l) = f.logs {
+            if let Some(c) = l.correlation_fields {
+                self.correlation_fields = c;
+            }
+            if let Some(c) = l.capacity {
+                self.log_capacity = c;
+            }
         }
         for (action, keys) in f.keys.unwrap_or_default() {
             let line = line_of(text, action.span().start);

@@ -2,9 +2,11 @@
 //! next clock tick in one `select!`; it applies everything queued, then draws once, and only
 //! when something changed. Sources run as tasks and report through a channel.
 
-use crate::app::{App, Effect, Key, KeyCode, SourceInfo, SourceMsg};
+use crate::app::{App, Effect, Key, KeyCode, LogTarget, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
-use crate::source::{MetricsSource, RequestSource};
+use crate::source::{LogBatch, LogQuery, LogSource, MetricsSource, RequestSource};
+use std::collections::VecDeque;
+use std::io::Write;
 use crate::ui::{self, Theme};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
@@ -50,7 +52,10 @@ pub fn key_from(ev: crossterm::event::KeyEvent) -> Option<Key> {
 pub trait Sources: Send + Sync + 'static {
     type Metrics: MetricsSource;
     type Requests: RequestSource;
+    type Logs: LogSource;
     fn metrics(&self) -> Arc<Self::Metrics>;
+    /// Log lines for the tail.
+    fn logs(&self) -> Arc<Self::Logs>;
     /// Individual requests (the drill-down's last level).
     fn requests(&self) -> Arc<Self::Requests>;
     /// How often metrics are fetched; `None` = every simulated minute.
@@ -104,6 +109,94 @@ fn spawn_metrics<S: Sources>(
     (task, ctl_tx)
 }
 
+/// Read the target's backfill, then follow it, sending everything tagged with `generation`.
+#[allow(clippy::too_many_arguments)]
+async fn logs_task<L: LogSource>(
+    src: Arc<L>,
+    clock: Clock,
+    target: LogTarget,
+    from: Millis,
+    to: Millis,
+    limit: usize,
+    generation: u64,
+    tx: mpsc::Sender<SourceMsg>,
+) {
+    let queries: Vec<LogQuery> = target
+        .regions
+        .iter()
+        .map(|r| LogQuery {
+            region: r.clone(),
+            correlation_id: target.correlation_id.clone(),
+            from,
+            to,
+            limit,
+        })
+        .collect();
+    let send = |update, backfill| {
+        tx.send(SourceMsg::Logs { generation, update, backfill, received: wall_now() })
+    };
+    let results =
+        futures_util::future::join_all(queries.iter().map(|q| src.fetch(q.clone()))).await;
+    let mut merged = LogBatch::default();
+    for (q, r) in queries.iter().zip(results) {
+        match r {
+            Ok(b) => {
+                merged.events.extend(b.events);
+                merged.sampled |= b.sampled;
+                merged.truncated |= b.truncated;
+            }
+            Err(mut e) => {
+                tracing::warn!(region = %q.region, error = %e, "log backfill failed");
+                if queries.len() > 1 && !e.message.contains(&q.region) {
+                    e.message = format!("{}: {}", q.region, e.message);
+                }
+                if send(Err(e), false).await.is_err() {
+                    return;
+                }
+            }
+        }
+    }
+    merged.events.sort_by_key(|e| e.at);
+    if merged.events.len() > limit {
+        merged.events.drain(..merged.events.len() - limit);
+        merged.truncated = true;
+    }
+    if send(Ok(merged), true).await.is_err() {
+        return;
+    }
+    let (sink, mut updates) = mpsc::channel(16);
+    let follows = futures_util::future::join_all(
+        queries.into_iter().map(|q| src.follow(LogQuery { from: to, ..q }, clock.clone(), sink.clone())),
+    );
+    drop(sink);
+    let forward = async {
+        while let Some(u) = updates.recv().await {
+            if send(u, false).await.is_err() {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        _ = follows => {}
+        _ = forward => {}
+    }
+}
+
+/// Tell the app how many rows its panes show on a terminal `height` rows high.
+pub fn set_pages(app: &mut App, height: u16) {
+    let (main, logs) = ui::pages(height);
+    app.page = main;
+    app.logs.page = logs;
+}
+
+/// The OSC 52 sequence that puts `text` on the terminal's clipboard (works over SSH; tmux
+/// passes it on with `set-clipboard on`). Control characters are left out.
+pub fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let clean: String = text.chars().filter(|c| !c.is_control()).collect();
+    format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(clean))
+}
+
 /// Run the cockpit until the user quits or a signal arrives. `switch` makes the sources,
 /// clock and header of another scenario when the user asks for one (`:scenario NAME`).
 pub async fn run<S: Sources>(
@@ -132,7 +225,9 @@ async fn event_loop<S: Sources>(
     let (tx, mut rx) = mpsc::channel::<SourceMsg>(64);
     let (mut metrics, mut ctl_tx) =
         spawn_metrics(sources, app.clock.clone(), app.span(), tx.clone());
-    app.page = terminal.size()?.height.saturating_sub(10).max(1) as usize;
+    let mut logs: Option<JoinHandle<()>> = None;
+    set_pages(app, terminal.size()?.height);
+    let mut effects: VecDeque<Effect> = app.sync_logs().into();
     loop {
         if app.dirty {
             terminal.draw(|f| ui::draw(app, theme, f, wall_now()))?;
@@ -141,16 +236,16 @@ async fn event_loop<S: Sources>(
         // The header shows the clock to the second: redraw on the next second, and no
         // sooner. A paused clock needs no ticks at all.
         let tick = app.clock.wall_until_next(SECOND_MS);
-        let mut effects = Vec::new();
         tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = key_from(k) {
-                        effects = app.on_key(key);
+                        effects.extend(app.on_key(key));
                     }
                 }
+                Some(Ok(Event::Paste(text))) => app.on_paste(&text),
                 Some(Ok(Event::Resize(_, h))) => {
-                    app.page = h.saturating_sub(10).max(1) as usize;
+                    set_pages(app, h);
                     terminal.autoresize()?;
                     app.dirty = true;
                 }
@@ -160,11 +255,11 @@ async fn event_loop<S: Sources>(
             },
             msg = rx.recv() => {
                 if let Some(m) = msg {
-                    app.on_source(m);
+                    effects.extend(app.on_source(m));
                     // Apply whatever else is queued before drawing once.
                     for _ in 0..64 {
                         match rx.try_recv() {
-                            Ok(m) => app.on_source(m),
+                            Ok(m) => effects.extend(app.on_source(m)),
                             Err(_) => break,
                         }
                     }
@@ -176,7 +271,7 @@ async fn event_loop<S: Sources>(
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
         }
-        for effect in effects {
+        while let Some(effect) = effects.pop_front() {
             match effect {
                 Effect::Quit => {}
                 Effect::FetchMetrics { span } => {
@@ -194,11 +289,33 @@ async fn event_loop<S: Sources>(
                         let _ = tx.send(SourceMsg::Failing { generation, result }).await;
                     });
                 }
+                Effect::TailLogs { generation, target, from, to, limit } => {
+                    if let Some(t) = logs.take() {
+                        t.abort();
+                    }
+                    if let Some(target) = target {
+                        logs = Some(tokio::spawn(logs_task(
+                            sources.logs(),
+                            app.clock.clone(),
+                            target,
+                            from,
+                            to,
+                            limit,
+                            generation,
+                            tx.clone(),
+                        )));
+                    }
+                }
+                Effect::Copy(text) => {
+                    let backend = terminal.backend_mut();
+                    backend.write_all(osc52(&text).as_bytes())?;
+                    backend.flush()?;
+                }
                 Effect::SwitchScenario(name) => match switch(&name) {
                     Ok((new, clock, info)) => {
                         metrics.abort();
                         *sources = new;
-                        app.replace_source(clock, info);
+                        effects.extend(app.replace_source(clock, info));
                         (metrics, ctl_tx) =
                             spawn_metrics(sources, app.clock.clone(), app.span(), tx.clone());
                     }
@@ -211,5 +328,8 @@ async fn event_loop<S: Sources>(
         }
     }
     metrics.abort();
+    if let Some(t) = logs {
+        t.abort();
+    }
     Ok(())
 }

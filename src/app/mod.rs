@@ -7,9 +7,11 @@
 
 mod action;
 mod keymap;
+mod logs;
 
 pub use action::Action;
 pub use keymap::{Key, KeyCode, Keymap};
+pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT};
 
 use crate::analysis::{self, RowStats, Verdict, VerdictKind};
 use crate::config::{WINDOWS, parse_window, window_name};
@@ -17,7 +19,7 @@ use crate::model::{
     Boundary, Clock, MINUTE_MS, MetricsSnapshot, Millis, RequestSample, Scope, SharedMetrics,
     parse_hms,
 };
-use crate::source::SourceError;
+use crate::source::{LogUpdate, SourceError};
 use std::sync::Arc;
 
 /// How many failing requests the drill-down asks for.
@@ -86,7 +88,33 @@ pub struct Failing {
 pub enum Mode {
     Normal,
     Help,
+    /// The `:` command line.
     Command(String),
+    /// Typing a correlation id for the log tail (`c`).
+    Correlation(String),
+    /// Typing free text for the log tail (`/`).
+    Search(String),
+}
+
+impl Mode {
+    /// The line being typed and its prompt, in the three input modes.
+    pub fn input(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Mode::Command(s) => Some((":", s)),
+            Mode::Correlation(s) => Some(("correlation id: ", s)),
+            Mode::Search(s) => Some(("/", s)),
+            _ => None,
+        }
+    }
+}
+
+/// The pane that takes movement keys.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Focus {
+    /// The RED table and its drill-down.
+    #[default]
+    Main,
+    Logs,
 }
 
 /// Data from a source.
@@ -94,6 +122,8 @@ pub enum Mode {
 pub enum SourceMsg {
     Metrics { result: Result<MetricsSnapshot, SourceError>, received: Millis },
     Failing { generation: u64, result: Result<Vec<RequestSample>, SourceError> },
+    /// Lines for the log tail: the backfill of the window first, then followed lines.
+    Logs { generation: u64, update: LogUpdate, backfill: bool, received: Millis },
 }
 
 /// Work for the event loop.
@@ -111,6 +141,16 @@ pub enum Effect {
         to: Millis,
     },
     SwitchScenario(String),
+    /// Read these regions' logs (`None`: stop): `[from, to)` first, then follow from `to`.
+    TailLogs {
+        generation: u64,
+        target: Option<LogTarget>,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    },
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
 }
 
 /// Where the data comes from, for the header.
@@ -140,6 +180,8 @@ pub struct App {
     pub rows: Vec<Row>,
     pub verdict: Verdict,
     pub failing: Failing,
+    pub focus: Focus,
+    pub logs: LogPane,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -174,6 +216,8 @@ impl App {
             rows: Vec::new(),
             verdict: Verdict { kind: VerdictKind::Unknown, text: "waiting for metrics…".into() },
             failing: Failing::default(),
+            focus: Focus::Main,
+            logs: LogPane::default(),
             message: None,
             should_quit: false,
             dirty: true,
@@ -234,28 +278,37 @@ impl App {
         }
     }
 
-    /// Map a key to an action (in normal mode) or edit the command line / help.
+    /// Map a key to an action (in normal mode) or edit the input line / help.
     pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
         self.dirty = true;
-        match &mut self.mode {
-            Mode::Command(input) => {
-                match (key.code, key.ctrl) {
-                    (KeyCode::Esc, _) | (KeyCode::Char('c'), true) => self.mode = Mode::Normal,
-                    (KeyCode::Enter, _) => {
-                        let line = std::mem::take(input);
-                        self.mode = Mode::Normal;
-                        return self.run_command(&line);
-                    }
-                    (KeyCode::Backspace, _) if input.pop().is_none() => {
-                        self.mode = Mode::Normal;
-                    }
-                    (KeyCode::Char(c), false) if !c.is_control() && input.len() < 200 => {
-                        input.push(c)
-                    }
-                    _ => {}
+        if let Some((_, input)) = self.mode.input() {
+            let mut input = input.to_string();
+            match (key.code, key.ctrl) {
+                (KeyCode::Esc, _) | (KeyCode::Char('c'), true) => self.mode = Mode::Normal,
+                (KeyCode::Enter, _) => {
+                    let mode = std::mem::replace(&mut self.mode, Mode::Normal);
+                    return match mode {
+                        Mode::Command(_) => self.run_command(&input),
+                        Mode::Correlation(_) => self.set_correlation(Some(input)),
+                        Mode::Search(_) => self.set_search(Some(input)),
+                        _ => Vec::new(),
+                    };
                 }
-                Vec::new()
+                (KeyCode::Backspace, _) if input.is_empty() => self.mode = Mode::Normal,
+                (KeyCode::Backspace, _) => {
+                    input.pop();
+                    self.set_input(input);
+                }
+                (KeyCode::Char('u'), true) => self.set_input(String::new()),
+                (KeyCode::Char(c), false) => {
+                    input.push(c);
+                    self.set_input(input);
+                }
+                _ => {}
             }
+            return Vec::new();
+        }
+        match &mut self.mode {
             Mode::Help => {
                 match self.keymap.action(key) {
                     Some(Action::Quit) => return self.update(Action::Quit),
@@ -264,7 +317,7 @@ impl App {
                 }
                 Vec::new()
             }
-            Mode::Normal => match self.keymap.action(key) {
+            _ => match self.keymap.action(key) {
                 Some(a) => self.update(a),
                 None => {
                     self.dirty = false;
@@ -274,9 +327,60 @@ impl App {
         }
     }
 
+    /// Replace the text of the input line, keeping what can be typed: no control
+    /// characters, at most 200 characters.
+    fn set_input(&mut self, text: String) {
+        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+        match &mut self.mode {
+            Mode::Command(s) | Mode::Correlation(s) | Mode::Search(s) => *s = text,
+            _ => {}
+        }
+    }
+
+    /// Pasted text (bracketed paste) goes to the input line, as one line.
+    pub fn on_paste(&mut self, text: &str) {
+        if let Some((_, input)) = self.mode.input() {
+            let joined = format!("{input}{}", text.replace(['\r', '\n'], " ").trim_end());
+            self.set_input(joined);
+            self.dirty = true;
+        }
+    }
+
     /// Apply an action.
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut fx = self.apply(action);
+        fx.extend(self.sync_logs());
+        fx
+    }
+
+    fn apply(&mut self, action: Action) -> Vec<Effect> {
         self.dirty = true;
+        if self.focus == Focus::Logs {
+            let page = self.logs.page.max(1) as isize;
+            let handled = match action {
+                Action::Up => Some(self.log_move(-1)),
+                Action::Down => Some(self.log_move(1)),
+                Action::PageUp => Some(self.log_move(-page)),
+                Action::PageDown => Some(self.log_move(page)),
+                Action::Top => Some(self.log_top()),
+                Action::Bottom | Action::Follow => Some(self.log_follow()),
+                _ => None,
+            };
+            if handled.is_some() {
+                return Vec::new();
+            }
+            match action {
+                Action::DrillIn | Action::Pretty => {
+                    self.logs.detail = !self.logs.detail;
+                    return Vec::new();
+                }
+                Action::Back if self.logs.detail => {
+                    self.logs.detail = false;
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
         let count = self.row_count();
         let page = self.page.max(1);
         let sel = self.level().selected;
@@ -326,11 +430,73 @@ impl App {
             }
             Action::Command => self.mode = Mode::Command(String::new()),
             Action::Help => self.mode = Mode::Help,
+            Action::FocusNext | Action::FocusPrev => {
+                self.focus = match self.focus {
+                    Focus::Main => Focus::Logs,
+                    Focus::Logs => Focus::Main,
+                };
+            }
+            Action::ShowLogs => {
+                if let Some(r) = self.selected_request() {
+                    let cid = r.correlation_id.clone();
+                    return self.set_correlation(Some(cid));
+                }
+                self.focus = Focus::Logs;
+            }
+            Action::Correlation => {
+                let current = self
+                    .logs
+                    .correlation_id
+                    .clone()
+                    .or_else(|| self.selected_request().map(|r| r.correlation_id.clone()))
+                    .unwrap_or_default();
+                self.mode = Mode::Correlation(current);
+            }
+            Action::Search => self.mode = Mode::Search(self.logs.text.clone().unwrap_or_default()),
+            Action::ClearFilters => {
+                self.logs.text = None;
+                return self.set_correlation(None);
+            }
+            Action::Follow => self.logs.follow = true,
+            Action::NextMatch | Action::PrevMatch => {
+                self.log_next_match(action == Action::NextMatch)
+            }
+            Action::NextError | Action::PrevError => {
+                self.log_next_error(action == Action::NextError)
+            }
+            Action::CopyId => return self.copy_id(),
+            Action::Pretty => {
+                self.focus = Focus::Logs;
+                self.logs.detail = !self.logs.detail;
+            }
         }
         Vec::new()
     }
 
+    /// Copy the correlation id of the selection: a log line, or a failing request.
+    fn copy_id(&mut self) -> Vec<Effect> {
+        let id = match self.focus {
+            Focus::Logs => self.logs.selected_event().and_then(|e| e.correlation_id),
+            Focus::Main => self.selected_request().map(|r| r.correlation_id.clone()),
+        };
+        match id {
+            Some(id) => {
+                self.message = Some((format!("copied {id}"), false));
+                vec![Effect::Copy(id)]
+            }
+            None => {
+                self.message = Some(("nothing selected has a correlation id".into(), true));
+                Vec::new()
+            }
+        }
+    }
+
     fn drill_in(&mut self) -> Vec<Effect> {
+        // A failing request opens the log tail on its correlation id.
+        if let Some(r) = self.selected_request() {
+            let cid = r.correlation_id.clone();
+            return self.set_correlation(Some(cid));
+        }
         let Some(row) = self.rows.get(self.level().selected) else { return Vec::new() };
         let next = match self.view().clone() {
             View::Overview => View::Region { region: row.name.clone() },
@@ -375,6 +541,12 @@ impl App {
 
     /// Run a `:` command.
     pub fn run_command(&mut self, line: &str) -> Vec<Effect> {
+        let mut fx = self.command(line);
+        fx.extend(self.sync_logs());
+        fx
+    }
+
+    fn command(&mut self, line: &str) -> Vec<Effect> {
         self.dirty = true;
         let mut words = line.split_whitespace();
         let cmd = words.next().unwrap_or("");
@@ -386,6 +558,7 @@ impl App {
         match (cmd, arg) {
             ("", _) => Vec::new(),
             ("q" | "quit", _) => self.update(Action::Quit),
+            ("cid", id) => self.set_correlation(id.map(str::to_string)),
             ("help", _) => self.update(Action::Help),
             ("top" | "overview", _) => {
                 self.stack.truncate(1);
@@ -422,6 +595,7 @@ impl App {
                 self.message = Some((format!("clock set to {t}"), false));
                 let mut fx = vec![Effect::FetchMetrics { span: self.span() }];
                 fx.extend(self.fetch_failing());
+                fx.extend(self.restart_logs());
                 fx
             }
             ("region" | "window" | "scenario" | "at", None) => {
@@ -430,14 +604,14 @@ impl App {
             _ => err(
                 self,
                 format!(
-                    "unknown command :{cmd} (try :region NAME, :window 15m, :scenario NAME, :at 09:20, :q)"
+                    "unknown command :{cmd} (try :region NAME, :cid ID, :window 15m, :scenario NAME, :at 09:20, :q)"
                 ),
             ),
         }
     }
 
     /// Read from other sources from now on (`:scenario`): back to the overview, no data.
-    pub fn replace_source(&mut self, clock: Clock, source: SourceInfo) {
+    pub fn replace_source(&mut self, clock: Clock, source: SourceInfo) -> Vec<Effect> {
         self.message = Some((
             format!("scenario {}", source.scenario.as_deref().unwrap_or(&source.name)),
             false,
@@ -451,10 +625,11 @@ impl App {
         self.level_mut().selected = 0;
         self.recompute();
         self.dirty = true;
+        self.restart_logs()
     }
 
     /// Apply data from a source.
-    pub fn on_source(&mut self, msg: SourceMsg) {
+    pub fn on_source(&mut self, msg: SourceMsg) -> Vec<Effect> {
         self.dirty = true;
         match msg {
             SourceMsg::Metrics { result: Ok(snap), received } => {
@@ -462,13 +637,17 @@ impl App {
                 self.metrics_received = Some(received);
                 self.metrics_error = None;
                 self.recompute();
+                return self.sync_logs();
+            }
+            SourceMsg::Logs { generation, update, backfill, received } => {
+                self.on_logs(generation, update, backfill, received)
             }
             SourceMsg::Metrics { result: Err(e), received } => {
                 self.metrics_error = Some((e, received));
             }
             SourceMsg::Failing { generation, result } => {
                 if generation != self.failing.generation {
-                    return; // a late reply for a view no longer shown
+                    return Vec::new(); // a late reply for a view no longer shown
                 }
                 self.failing.loading = false;
                 match result {
@@ -483,6 +662,7 @@ impl App {
                 l.selected = l.selected.min(last);
             }
         }
+        Vec::new()
     }
 
     /// Recompute the rows of the current view and the verdict from the latest snapshot.

@@ -5,7 +5,7 @@ pub mod snapshot;
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
-use crate::source::NoRequests;
+use crate::source::{NoLogs, NoRequests};
 use crate::source::aws::CloudWatchMetrics;
 use crate::source::sim::{Scenario, SimSource};
 use crate::tui::Sources;
@@ -141,7 +141,11 @@ pub struct DemoSources(pub Arc<SimSource>);
 impl Sources for DemoSources {
     type Metrics = SimSource;
     type Requests = SimSource;
+    type Logs = SimSource;
     fn metrics(&self) -> Arc<SimSource> {
+        self.0.clone()
+    }
+    fn logs(&self) -> Arc<SimSource> {
         self.0.clone()
     }
     fn requests(&self) -> Arc<SimSource> {
@@ -162,8 +166,12 @@ pub struct AwsSources {
 impl Sources for AwsSources {
     type Metrics = CloudWatchMetrics;
     type Requests = NoRequests;
+    type Logs = NoLogs;
     fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
+    }
+    fn logs(&self) -> Arc<NoLogs> {
+        Arc::new(NoLogs("CloudWatch Logs is not connected yet"))
     }
     fn requests(&self) -> Arc<NoRequests> {
         Arc::new(NoRequests)
@@ -202,7 +210,8 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
         Some(sc) => {
             let (sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
             let mut app =
-                App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline);
+                App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
+                    .with_log_store(cfg.log_capacity, cfg.line_parser());
             start_region(&mut app, args.region.as_deref())?;
             let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
             crate::tui::run(app, theme, sources, move |name| {
@@ -223,7 +232,8 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
             let mut app =
-                App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline);
+                App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
+                    .with_log_store(cfg.log_capacity, cfg.line_parser());
             start_region(&mut app, args.region.as_deref())?;
             crate::tui::run(app, theme, sources, |_| {
                 Err(":scenario works in the demo only".to_string())

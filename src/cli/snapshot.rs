@@ -2,6 +2,8 @@
 //! screen as SVG or text. Runs the simulator synchronously; no terminal needed.
 
 use crate::app::{App, Effect, Key, SourceMsg};
+use crate::source::LogBatch;
+use crate::source::sim::Engine;
 use crate::ui::{self, export};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -43,36 +45,22 @@ pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
     let sc = setup.scenario.ok_or("snapshot renders the demo only")?;
     let (sources, clock, info) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
     let engine = sources.0.engine.clone();
+    let (w, h) = args.size;
     let mut app =
-        App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline);
-    let fetch_metrics = |app: &mut App| {
-        let snap = engine.metrics(&app.boundary, app.clock.now(), app.span());
-        app.on_source(SourceMsg::Metrics { result: Ok(snap), received: 0 });
-    };
-    fetch_metrics(&mut app);
+        App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline)
+            .with_log_store(cfg.log_capacity, cfg.line_parser());
+    crate::tui::set_pages(&mut app, h);
+    serve_demo(&mut app, &engine, vec![Effect::FetchMetrics { span: 0 }])?;
     if let Some(r) = &cockpit.region {
-        app.run_command(&format!("region {r}"));
+        let fx = app.run_command(&format!("region {r}"));
+        serve_demo(&mut app, &engine, fx)?;
     }
     for word in args.keys.split_whitespace() {
         let key = Key::parse(word).map_err(|e| format!("--keys: {e}"))?;
-        for effect in app.on_key(key) {
-            match effect {
-                Effect::FetchMetrics { .. } => fetch_metrics(&mut app),
-                Effect::FetchFailing { generation, scope, from, to } => {
-                    let result =
-                        Ok(engine.failing_requests(&scope, from, to, crate::app::FAILING_LIMIT));
-                    app.on_source(SourceMsg::Failing { generation, result });
-                }
-                Effect::SwitchScenario(_) => {
-                    return Err("--keys: :scenario is not replayed; use --demo NAME".into());
-                }
-                Effect::Quit => {}
-            }
-        }
+        let fx = app.on_key(key);
+        serve_demo(&mut app, &engine, fx)?;
     }
-    let (w, h) = args.size;
     let mut terminal = Terminal::new(TestBackend::new(w, h)).map_err(|e| e.to_string())?;
-    app.page = h.saturating_sub(10).max(1) as usize;
     terminal.draw(|f| ui::draw(&app, &setup.theme, f, 0)).map_err(|e| e.to_string())?;
     let buf = terminal.backend().buffer();
     let text = match args.out.extension().and_then(|e| e.to_str()) {
@@ -83,4 +71,41 @@ pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
     std::fs::write(&args.out, text)
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     Ok(args.out.clone())
+}
+
+/// Carry out an app's effects against the simulator, synchronously and to the end (what the
+/// event loop does with tasks): metrics, failing requests and the log tail's backfill.
+pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Result<(), String> {
+    let mut queue: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(effect) = queue.pop_front() {
+        match effect {
+            Effect::FetchMetrics { .. } => {
+                let snap = engine.metrics(&app.boundary, app.clock.now(), app.span());
+                queue.extend(app.on_source(SourceMsg::Metrics { result: Ok(snap), received: 0 }));
+            }
+            Effect::FetchFailing { generation, scope, from, to } => {
+                let result =
+                    Ok(engine.failing_requests(&scope, from, to, crate::app::FAILING_LIMIT));
+                queue.extend(app.on_source(SourceMsg::Failing { generation, result }));
+            }
+            Effect::TailLogs { generation, target: Some(t), from, to, limit } => {
+                let mut batch = LogBatch::default();
+                for r in &t.regions {
+                    let (events, cut) =
+                        engine.logs_matching(r, t.correlation_id.as_deref(), from, to, limit);
+                    batch.events.extend(events);
+                    batch.truncated |= cut;
+                }
+                batch.events.sort_by_key(|e| e.at);
+                let update = Ok(batch);
+                let msg = SourceMsg::Logs { generation, update, backfill: true, received: 0 };
+                queue.extend(app.on_source(msg));
+            }
+            Effect::SwitchScenario(_) => {
+                return Err("--keys: :scenario is not replayed; use --demo NAME".into());
+            }
+            Effect::TailLogs { target: None, .. } | Effect::Copy(_) | Effect::Quit => {}
+        }
+    }
+    Ok(())
 }

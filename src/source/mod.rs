@@ -168,3 +168,21 @@ pub async fn poll_follow<L: LogSource + ?Sized>(
         }
     }
 }
+
+/// A log source for sources without logs: says so in the pane instead of staying empty.
+#[derive(Clone, Debug)]
+pub struct NoLogs(pub &'static str);
+
+impl LogSource for NoLogs {
+    fn name(&self) -> &str {
+        "no logs"
+    }
+
+    async fn fetch(&self, _q: LogQuery) -> Result<LogBatch, SourceError> {
+        Err(SourceError::new(SourceErrorKind::Invalid, self.0))
+    }
+
+    async fn follow(&self, _q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
+        sink.closed().await
+    }
+}

@@ -12,6 +12,7 @@
 //! ```
 
 pub mod export;
+pub mod logs;
 mod red;
 mod requests;
 pub mod theme;
@@ -60,14 +61,26 @@ pub fn fit(s: &str, width: usize) -> String {
 }
 
 /// A pane's frame with its title; returns the area inside it.
-fn pane(f: &mut Frame, area: Rect, title: String, theme: &Theme) -> Rect {
+fn pane(f: &mut Frame, area: Rect, title: String, theme: &Theme, focused: bool) -> Rect {
     let block = Block::default()
         .borders(Borders::ALL)
-        .border_style(theme.border(true))
+        .border_style(theme.border(focused))
         .title(Span::styled(title, theme.title()));
     let inner = block.inner(area);
     f.render_widget(block, area);
     inner
+}
+
+/// Heights of the main pane and the log tail in a body of `body` rows.
+pub fn split(body: u16) -> (u16, u16) {
+    let main = (body * 9 / 20).max(7).min(body.saturating_sub(5));
+    (main, body - main)
+}
+
+/// Rows of content in the main pane and the log tail on a terminal `height` rows high.
+pub fn pages(height: u16) -> (usize, usize) {
+    let (main, logs) = split(height.saturating_sub(5));
+    (main.saturating_sub(3).max(1) as usize, logs.saturating_sub(3).max(1) as usize)
 }
 
 /// The whole screen.
@@ -76,7 +89,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     // The verdict is the line that matters most: wrap it rather than cut it.
     let verdict_rows =
         if app.verdict.text.chars().count() + 1 > area.width as usize { 2 } else { 1 };
-    let [header, crumb, verdict, pane, status, keys] = Layout::vertical([
+    let [header, crumb, verdict, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(verdict_rows),
@@ -102,10 +115,14 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         .wrap(Wrap { trim: true }),
         verdict,
     );
+    let (main_h, _) = split(body.height);
+    let [pane, log_pane] =
+        Layout::vertical([Constraint::Length(main_h), Constraint::Min(0)]).areas(body);
     match app.view() {
         View::Operation { .. } => requests::draw(f, pane, app, theme),
         _ => red::draw(f, pane, app, theme, source_problem(app, wall_now).as_deref()),
     }
+    logs::draw(f, log_pane, app, theme, wall_now);
     draw_status(f, status, app, theme);
     draw_keys(f, keys, app, theme);
     if app.mode == Mode::Help {
@@ -145,9 +162,9 @@ fn age(ms: Millis) -> String {
 }
 
 fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if let Mode::Command(input) = &app.mode {
+    let line = if let Some((prompt, input)) = app.mode.input() {
         Line::from(vec![
-            Span::styled(":", theme.accent()),
+            Span::styled(prompt, theme.accent()),
             Span::styled(sanitize(input), theme.text()),
             Span::styled("█", theme.muted()),
         ])
@@ -188,7 +205,7 @@ pub fn source_problem(app: &App, wall_now: Millis) -> Option<String> {
 
 fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
-    if matches!(app.mode, Mode::Command(_)) {
+    if app.mode.input().is_some() {
         spans.push(Span::styled("enter", theme.accent()));
         spans.push(Span::styled(" run  ", theme.muted()));
         spans.push(Span::styled("esc", theme.accent()));
@@ -206,6 +223,7 @@ fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 /// The commands of the `:` line, for help.
 pub const COMMANDS: &[(&str, &str)] = &[
     (":region NAME", "drill into a region of the boundary"),
+    (":cid [ID]", "log tail of one correlation id (no ID clears)"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
     (":top", "back to all regions"),
     (":scenario NAME", "switch the demo to another built-in scenario"),

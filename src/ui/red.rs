@@ -104,7 +104,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option
         window_name(app.window),
         window_name(app.baseline)
     );
-    let inner = super::pane(f, area, title, theme);
+    let inner = super::pane(f, area, title, theme, app.focus == crate::app::Focus::Main);
     if inner.height == 0 || inner.width == 0 {
         return;
     }

@@ -25,7 +25,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         " Failing requests · {service} › {operation} · last {} ({count}) ",
         window_name(app.window)
     );
-    let inner = super::pane(f, area, title, theme);
+    let inner = super::pane(f, area, title, theme, app.focus == crate::app::Focus::Main);
     let width = inner.width as usize;
     let mut lines = vec![Line::styled(
         fit(

@@ -562,6 +562,57 @@ impl Engine {
         out
     }
 
+    /// Log lines of a region in `[from, to)`, of one request if `correlation_id` is given;
+    /// the newest `limit` lines when there are more (and `true` for "some were left out").
+    /// Work is bounded by `limit`: minutes are generated newest first until it is reached.
+    pub fn logs_matching(
+        &self,
+        region: &str,
+        correlation_id: Option<&str>,
+        from: Millis,
+        to: Millis,
+        limit: usize,
+    ) -> (Vec<LogEvent>, bool) {
+        let Some(ri) = self.region_index(region) else { return (Vec::new(), false) };
+        if to <= from || limit == 0 {
+            return (Vec::new(), false);
+        }
+        let mut out = Vec::new();
+        let mut truncated = false;
+        // A request writes lines for up to a minute after it starts: look one minute back.
+        let mut minute = (to - 1).div_euclid(MINUTE_MS);
+        while minute >= from.div_euclid(MINUTE_MS) - 1 {
+            let mut in_minute = Vec::new();
+            for flow in 0..self.flows.len() as u16 {
+                for r in self.requests_in(ri, flow, minute) {
+                    if correlation_id.is_some_and(|c| self.correlation_id(&r) != c) {
+                        continue;
+                    }
+                    in_minute.extend(
+                        self.request_logs(&r).into_iter().filter(|l| l.at >= from && l.at < to),
+                    );
+                }
+            }
+            out.extend(in_minute);
+            // Requests end within a minute, so once this minute is generated every line from
+            // the next minute on is complete: stop when those alone reach `limit`.
+            let complete_from = (minute + 1) * MINUTE_MS;
+            if complete_from > from && out.iter().filter(|l| l.at >= complete_from).count() >= limit
+            {
+                out.retain(|l| l.at >= complete_from);
+                truncated = true;
+                break;
+            }
+            minute -= 1;
+        }
+        out.sort_by_key(|a| a.at);
+        if out.len() > limit {
+            out.drain(..out.len() - limit);
+            truncated = true;
+        }
+        (out, truncated)
+    }
+
     /// The log lines one request writes, in time order.
     pub fn request_logs(&self, r: &SimRequest) -> Vec<LogEvent> {
         let f = &self.scenario.flows[r.flow as usize];

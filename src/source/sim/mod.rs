@@ -11,7 +11,9 @@ pub use engine::{Engine, Hop, SimRequest};
 pub use scenario::Scenario;
 
 use crate::model::{Boundary, MetricsQuery, MetricsSnapshot, Millis, RequestSample, Scope};
-use crate::source::{MetricsSource, RequestSource, SourceError, SourceErrorKind};
+use crate::source::{
+    LogBatch, LogQuery, LogSource, MetricsSource, RequestSource, SourceError, SourceErrorKind,
+};
 use std::sync::Arc;
 
 pub const DEFAULT_SCENARIO: &str = "invoice-approval-timeout";
@@ -66,5 +68,26 @@ impl RequestSource for SimSource {
             ));
         }
         self.blocking(move |e, _| e.failing_requests(&scope, from, to, limit)).await
+    }
+}
+
+impl LogSource for SimSource {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn fetch(&self, q: LogQuery) -> Result<LogBatch, SourceError> {
+        if !self.boundary.contains(&q.region) {
+            return Err(SourceError::new(
+                SourceErrorKind::Invalid,
+                format!("{} is outside the boundary", q.region),
+            ));
+        }
+        self.blocking(move |e, _| {
+            let (events, truncated) =
+                e.logs_matching(&q.region, q.correlation_id.as_deref(), q.from, q.to, q.limit);
+            LogBatch { events, sampled: false, truncated }
+        })
+        .await
     }
 }
