@@ -18,6 +18,8 @@ struct Cli {
 enum Command {
     /// Render the cockpit off-screen (demo) after replaying keys; write SVG or text.
     Snapshot(warroom::cli::snapshot::SnapshotArgs),
+    /// Print a request's log lines in time order (the log tail's sources and filter).
+    Logs(warroom::cli::logs::LogsArgs),
 }
 
 fn init_logging() {
@@ -62,6 +64,17 @@ fn main() -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+    if let Some(Command::Logs(args)) = &cli.command {
+        let mut out = std::io::stdout().lock();
+        return match rt.block_on(warroom::cli::logs::run(args, &mut out)) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("warroom logs: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match rt.block_on(warroom::cli::run_cockpit(cli.cockpit)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -5,11 +5,11 @@
 use crate::app::{App, Effect, Key, KeyCode, LogTarget, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
 use crate::source::{LogBatch, LogQuery, LogSource, MetricsSource, RequestSource};
-use std::collections::VecDeque;
-use std::io::Write;
 use crate::ui::{self, Theme};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
+use std::collections::VecDeque;
+use std::io::Write;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::sync::{mpsc, watch};
@@ -166,7 +166,9 @@ async fn logs_task<L: LogSource>(
     }
     let (sink, mut updates) = mpsc::channel(16);
     let follows = futures_util::future::join_all(
-        queries.into_iter().map(|q| src.follow(LogQuery { from: to, ..q }, clock.clone(), sink.clone())),
+        queries
+            .into_iter()
+            .map(|q| src.follow(LogQuery { from: to, ..q }, clock.clone(), sink.clone())),
     );
     drop(sink);
     let forward = async {
@@ -184,7 +186,7 @@ async fn logs_task<L: LogSource>(
 
 /// Tell the app how many rows its panes show on a terminal `height` rows high.
 pub fn set_pages(app: &mut App, height: u16) {
-    let (main, logs) = ui::pages(height);
+    let (main, logs) = ui::pages(app, height);
     app.page = main;
     app.logs.page = logs;
 }
@@ -226,10 +228,12 @@ async fn event_loop<S: Sources>(
     let (mut metrics, mut ctl_tx) =
         spawn_metrics(sources, app.clock.clone(), app.span(), tx.clone());
     let mut logs: Option<JoinHandle<()>> = None;
-    set_pages(app, terminal.size()?.height);
+    let mut height = terminal.size()?.height;
     let mut effects: VecDeque<Effect> = app.sync_logs().into();
     loop {
         if app.dirty {
+            // Pane heights follow the view, so the page sizes are set before each draw.
+            set_pages(app, height);
             terminal.draw(|f| ui::draw(app, theme, f, wall_now()))?;
             app.dirty = false;
         }
@@ -245,7 +249,7 @@ async fn event_loop<S: Sources>(
                 }
                 Some(Ok(Event::Paste(text))) => app.on_paste(&text),
                 Some(Ok(Event::Resize(_, h))) => {
-                    set_pages(app, h);
+                    height = h;
                     terminal.autoresize()?;
                     app.dirty = true;
                 }

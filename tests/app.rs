@@ -121,7 +121,7 @@ fn commands_region_scenario_at_quit() {
     let before = app.clock.now();
     let fx = type_command(&mut app, "at 09:30");
     assert_eq!(app.clock.now() - before, 10 * MINUTE_MS);
-    assert!(matches!(fx.as_slice(), [Effect::FetchMetrics { .. }]));
+    assert!(matches!(fx.as_slice(), [Effect::FetchMetrics { .. }, Effect::TailLogs { .. }]));
     type_command(&mut app, "fly");
     assert!(app.message.as_ref().unwrap().0.starts_with("unknown command :fly"));
     assert!(!app.should_quit);

@@ -169,7 +169,7 @@ fn example_commented_key_override_is_valid_too() {
     let _ = std::fs::remove_file(&path);
     let cfg = cfg.expect("uncommented override loads");
     let keymap = Keymap::load(&cfg.keys).unwrap_or_else(|e| panic!("{text}: {e}"));
-    for k in ["r", "ctrl-r", "x"] {
+    for k in ["r", "ctrl-r", "f5"] {
         assert_eq!(keymap.action(Key::parse(k).unwrap()), Some(Action::Refresh), "{k}");
     }
 }

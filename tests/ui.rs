@@ -78,8 +78,8 @@ fn overview_says_regional_and_shows_every_region() {
 fn help_and_command_line_render() {
     let mut app = common::app();
     app.update(Action::Help);
-    let screen = render(&app, 100, 30);
-    insta::assert_snapshot!("help_100x30", screen);
+    insta::assert_snapshot!("help_100x30", render(&app, 100, 30));
+    let screen = render(&app, 160, 48);
     // Every action of the keymap is listed with its keys.
     for a in Action::ALL {
         assert!(screen.contains(a.describe()), "{} missing from help", a.name());

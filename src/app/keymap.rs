@@ -230,8 +230,8 @@ mod tests {
             keys: keys.iter().map(|k| k.to_string()).collect(),
             place: place.into(),
         };
-        let k = Keymap::load(&[o("quit", &["x"], "c.toml:3")]).unwrap();
-        assert_eq!(k.action(Key::char('x')), Some(Action::Quit));
+        let k = Keymap::load(&[o("quit", &["Q"], "c.toml:3")]).unwrap();
+        assert_eq!(k.action(Key::char('Q')), Some(Action::Quit));
         assert_eq!(k.action(Key::char('q')), None);
         let err = Keymap::load(&[o("help", &["j"], "c.toml:7")]).unwrap_err();
         assert_eq!(

@@ -137,9 +137,11 @@ impl App {
             View::Overview if self.logs.correlation_id.is_some() => {
                 self.boundary.regions().map(|(_, r)| r.to_string()).collect()
             }
-            View::Overview => {
-                self.rows.get(self.level().selected).map(|r| vec![r.name.clone()]).unwrap_or_default()
-            }
+            View::Overview => self
+                .rows
+                .get(self.level().selected)
+                .map(|r| vec![r.name.clone()])
+                .unwrap_or_default(),
         }
     }
 

@@ -120,10 +120,21 @@ pub enum Focus {
 /// Data from a source.
 #[derive(Debug)]
 pub enum SourceMsg {
-    Metrics { result: Result<MetricsSnapshot, SourceError>, received: Millis },
-    Failing { generation: u64, result: Result<Vec<RequestSample>, SourceError> },
+    Metrics {
+        result: Result<MetricsSnapshot, SourceError>,
+        received: Millis,
+    },
+    Failing {
+        generation: u64,
+        result: Result<Vec<RequestSample>, SourceError>,
+    },
     /// Lines for the log tail: the backfill of the window first, then followed lines.
-    Logs { generation: u64, update: LogUpdate, backfill: bool, received: Millis },
+    Logs {
+        generation: u64,
+        update: LogUpdate,
+        backfill: bool,
+        received: Millis,
+    },
 }
 
 /// Work for the event loop.
@@ -357,21 +368,28 @@ impl App {
         self.dirty = true;
         if self.focus == Focus::Logs {
             let page = self.logs.page.max(1) as isize;
-            let handled = match action {
-                Action::Up => Some(self.log_move(-1)),
-                Action::Down => Some(self.log_move(1)),
-                Action::PageUp => Some(self.log_move(-page)),
-                Action::PageDown => Some(self.log_move(page)),
-                Action::Top => Some(self.log_top()),
-                Action::Bottom | Action::Follow => Some(self.log_follow()),
+            let moved = match action {
+                Action::Up => Some(-1),
+                Action::Down => Some(1),
+                Action::PageUp => Some(-page),
+                Action::PageDown => Some(page),
                 _ => None,
             };
-            if handled.is_some() {
+            if let Some(d) = moved {
+                self.log_move(d);
                 return Vec::new();
             }
             match action {
                 Action::DrillIn | Action::Pretty => {
                     self.logs.detail = !self.logs.detail;
+                    return Vec::new();
+                }
+                Action::Top => {
+                    self.log_top();
+                    return Vec::new();
+                }
+                Action::Bottom | Action::Follow => {
+                    self.log_follow();
                     return Vec::new();
                 }
                 Action::Back if self.logs.detail => {

@@ -1,18 +1,21 @@
 //! Starting the cockpit: command-line flags over the configuration, then the sources.
 
+pub mod logs;
 pub mod snapshot;
 
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
-use crate::source::{NoLogs, NoRequests};
 use crate::source::aws::CloudWatchMetrics;
+use crate::source::files::FileLogs;
 use crate::source::sim::{Scenario, SimSource};
+use crate::source::{LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, SourceError};
 use crate::tui::Sources;
 use crate::ui::Theme;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::mpsc;
 
 /// Flags of the interactive cockpit (they win over the config file).
 #[derive(Clone, Debug, Default, clap::Args)]
@@ -50,6 +53,10 @@ pub struct CockpitArgs {
     /// Only the regions of this continent (EU, US, APAC).
     #[arg(long, value_name = "NAME")]
     pub continent: Option<String>,
+    /// Read the log tail from this file (JSON lines, text, or the JSON of `aws logs
+    /// filter-log-events`), following what is appended.
+    #[arg(long, value_name = "PATH")]
+    pub logs: Option<PathBuf>,
 }
 
 fn parse_at(s: &str) -> Result<i64, String> {
@@ -134,19 +141,63 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
     Ok(Setup { config: cfg, scenario, keymap, theme })
 }
 
-/// The simulator as the cockpit's sources.
+/// Any of the log sources, chosen at start.
+pub enum AnyLogs {
+    Sim(Arc<SimSource>),
+    File(Arc<FileLogs>),
+    None(NoLogs),
+}
+
+impl LogSource for AnyLogs {
+    fn name(&self) -> &str {
+        match self {
+            AnyLogs::Sim(s) => LogSource::name(s.as_ref()),
+            AnyLogs::File(f) => f.name(),
+            AnyLogs::None(n) => n.name(),
+        }
+    }
+
+    async fn fetch(&self, q: LogQuery) -> Result<LogBatch, SourceError> {
+        match self {
+            AnyLogs::Sim(s) => s.fetch(q).await,
+            AnyLogs::File(f) => f.fetch(q).await,
+            AnyLogs::None(n) => n.fetch(q).await,
+        }
+    }
+
+    async fn follow(&self, q: LogQuery, clock: Clock, sink: mpsc::Sender<LogUpdate>) {
+        match self {
+            AnyLogs::Sim(s) => s.follow(q, clock, sink).await,
+            AnyLogs::File(f) => f.follow(q, clock, sink).await,
+            AnyLogs::None(n) => n.follow(q, clock, sink).await,
+        }
+    }
+}
+
+/// The log source of the AWS cockpit.
+pub async fn aws_logs(_cfg: &Config) -> AnyLogs {
+    AnyLogs::None(NoLogs("CloudWatch Logs is not connected yet"))
+}
+
+/// The log file given with `--logs`, instead of the source's logs.
+fn file_logs(cfg: &Config, path: &std::path::Path) -> Result<AnyLogs, String> {
+    let home = cfg.boundary.regions().next().map(|(_, r)| r.to_string()).unwrap_or_default();
+    Ok(AnyLogs::File(Arc::new(FileLogs::load(path, cfg.line_parser(), &home)?)))
+}
+
+/// The simulator as the cockpit's sources (its log lines, or a file's).
 #[derive(Clone)]
-pub struct DemoSources(pub Arc<SimSource>);
+pub struct DemoSources(pub Arc<SimSource>, pub Arc<AnyLogs>);
 
 impl Sources for DemoSources {
     type Metrics = SimSource;
     type Requests = SimSource;
-    type Logs = SimSource;
+    type Logs = AnyLogs;
     fn metrics(&self) -> Arc<SimSource> {
         self.0.clone()
     }
-    fn logs(&self) -> Arc<SimSource> {
-        self.0.clone()
+    fn logs(&self) -> Arc<AnyLogs> {
+        self.1.clone()
     }
     fn requests(&self) -> Arc<SimSource> {
         self.0.clone()
@@ -160,18 +211,19 @@ impl Sources for DemoSources {
 #[derive(Clone)]
 pub struct AwsSources {
     pub metrics: Arc<CloudWatchMetrics>,
+    pub logs: Arc<AnyLogs>,
     pub refresh: Duration,
 }
 
 impl Sources for AwsSources {
     type Metrics = CloudWatchMetrics;
     type Requests = NoRequests;
-    type Logs = NoLogs;
+    type Logs = AnyLogs;
     fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
     }
-    fn logs(&self) -> Arc<NoLogs> {
-        Arc::new(NoLogs("CloudWatch Logs is not connected yet"))
+    fn logs(&self) -> Arc<AnyLogs> {
+        self.logs.clone()
     }
     fn requests(&self) -> Arc<NoRequests> {
         Arc::new(NoRequests)
@@ -199,7 +251,8 @@ pub fn demo(
         title: Some(sc.title.clone()),
     };
     let clock = Clock::simulated(start, speed);
-    (DemoSources(Arc::new(SimSource::new(sc, boundary.clone()))), clock, info)
+    let sim = Arc::new(SimSource::new(sc, boundary.clone()));
+    (DemoSources(sim.clone(), Arc::new(AnyLogs::Sim(sim))), clock, info)
 }
 
 /// Start the interactive cockpit.
@@ -208,14 +261,26 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
     let Setup { config: cfg, scenario, keymap, theme } = setup;
     match scenario {
         Some(sc) => {
-            let (sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
+            let (mut sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
+            let file = match &args.logs {
+                Some(p) => Some(Arc::new(file_logs(&cfg, p).map_err(anyhow::Error::msg)?)),
+                None => None,
+            };
+            if let Some(f) = &file {
+                sources.1 = f.clone();
+            }
             let mut app =
                 App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
             start_region(&mut app, args.region.as_deref())?;
             let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
             crate::tui::run(app, theme, sources, move |name| {
-                Ok(demo(Scenario::load(name)?, &boundary, None, speed, seed))
+                let (mut s, clock, info) =
+                    demo(Scenario::load(name)?, &boundary, None, speed, seed);
+                if let Some(f) = &file {
+                    s.1 = f.clone();
+                }
+                Ok((s, clock, info))
             })
             .await
         }
@@ -226,8 +291,13 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 cfg.aws_profile.clone(),
             )
             .await;
+            let logs = match &args.logs {
+                Some(p) => file_logs(&cfg, p).map_err(anyhow::Error::msg)?,
+                None => aws_logs(&cfg).await,
+            };
             let sources = AwsSources {
                 metrics: Arc::new(metrics),
+                logs: Arc::new(logs),
                 refresh: Duration::from_millis(cfg.refresh as u64),
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };

@@ -75,7 +75,7 @@ impl LineParser {
             None
         };
         match json {
-            Some(obj) => self.from_json(&obj, raw, ctx),
+            Some(obj) => self.parse_json(&obj, raw, ctx),
             None => LogEvent {
                 at: ctx.at.or_else(|| text_time(trimmed)).unwrap_or(0),
                 region: ctx.region.unwrap_or("").to_string(),
@@ -91,7 +91,7 @@ impl LineParser {
         }
     }
 
-    fn from_json(&self, obj: &Map<String, Value>, raw: String, ctx: LineContext<'_>) -> LogEvent {
+    fn parse_json(&self, obj: &Map<String, Value>, raw: String, ctx: LineContext<'_>) -> LogEvent {
         let text = |fields: &[&str]| fields.iter().find_map(|f| field_text(obj, f));
         let at = fields_time(obj).or(ctx.at).unwrap_or(0);
         let level = LEVEL_FIELDS

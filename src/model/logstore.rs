@@ -91,8 +91,9 @@ impl Matcher {
             text: f.text.as_deref().filter(|t| !t.is_empty()).map(Needle::new),
         }
     }
+    /// A line that names no region (a plain file line) is in every region.
     fn region_ok(&self, r: &str) -> bool {
-        self.region.as_deref().is_none_or(|x| x == r)
+        r.is_empty() || self.region.as_deref().is_none_or(|x| x == r)
     }
     fn service_ok(&self, s: &str) -> bool {
         self.service.as_deref().is_none_or(|x| x == s)
@@ -294,7 +295,7 @@ impl LogStore {
             None => true,
             Some(w) => w == Some(have),
         };
-        id_ok(self.region_id, l.region)
+        (l.region == 0 || id_ok(self.region_id, l.region))
             && id_ok(self.service_id, l.service)
             && self.matcher.line_ok(l.cid, &l.raw)
     }
@@ -443,13 +444,15 @@ mod tests {
         )
     }
 
+    const BASE: Millis = 1_773_306_700_000;
+
     fn store(cap: usize) -> LogStore {
         let mut s = LogStore::new(cap, DEFAULT_MAX_BYTES, LineParser::default());
         for i in 0..10 {
             let region = if i % 2 == 0 { "eu-west-1" } else { "us-east-1" };
             let msg = if i == 7 { "publish failed" } else { "handled" };
             s.push_raw(
-                &line(1_000_000 + i, region, "api", &format!("c-{}", i % 3), msg),
+                &line(BASE + i, region, "api", &format!("c-{}", i % 3), msg),
                 LineContext::default(),
             );
         }
@@ -492,7 +495,7 @@ mod tests {
         let mut s = store(4);
         assert_eq!(s.len(), 4);
         assert_eq!(s.dropped(), 6);
-        assert_eq!(s.event(0).unwrap().at, 1_000_006);
+        assert_eq!(s.event(0).unwrap().at, BASE + 6);
         s.set_filter(LogFilter { correlation_id: Some("c-0".into()), ..Default::default() });
         assert_eq!(s.shown(), 2); // 6 and 9
         let seq = s.seq(0).unwrap();

@@ -2,6 +2,7 @@
 //! are interchangeable per pane. Source-specific types (the AWS SDK's) never leave their module.
 
 pub mod aws;
+pub mod files;
 pub mod sim;
 
 use crate::model::{

@@ -30,7 +30,7 @@ fn thousands(n: u64) -> String {
     let s = n.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -148,14 +148,21 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     let focused = app.focus == Focus::Logs;
     let inner = super::pane(f, area, title(app), theme, focused);
     let (list, detail) = if lp.detail && inner.height >= 8 {
-        let [a, b] = Layout::vertical([Constraint::Percentage(45), Constraint::Min(4)]).areas(inner);
+        let [a, b] =
+            Layout::vertical([Constraint::Percentage(45), Constraint::Min(4)]).areas(inner);
         (a, Some(b))
     } else {
         (inner, None)
     };
     let width = list.width as usize;
+    // Columns: time, region, service, level; narrower on small terminals.
+    let narrow = width < 120;
+    let [tw, rw, sw, lw] = if narrow { [9, 11, 16, 6] } else { [14, 16, 26, 7] };
     let mut lines = vec![Line::styled(
-        fit(&format!("{:<14}{:<16}{:<26}{:<7}MESSAGE", "TIME", "REGION", "SERVICE", "LEVEL"), width),
+        fit(
+            &format!("{:<tw$}{:<rw$}{:<sw$}{:<lw$}MESSAGE", "TIME", "REGION", "SERVICE", "LEVEL"),
+            width,
+        ),
         theme.muted(),
     )];
     if let Some((e, at)) = &lp.error {
@@ -171,7 +178,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         } else if lp.loading {
             "reading logs…".into()
         } else if lp.store.filtered_out() > 0 {
-            format!("no line matches ({} filtered out; x clears the filters)", lp.store.filtered_out())
+            format!(
+                "no line matches ({} filtered out; x clears the filters)",
+                lp.store.filtered_out()
+            )
         } else {
             "no lines yet".into()
         };
@@ -202,15 +212,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         };
         let mark = theme.accent().add_modifier(ratatui::style::Modifier::REVERSED);
         let (message, fields) = row_text(&e, &skip);
+        let time = if narrow { format_hms(e.at) } else { time_ms(e.at) };
         let mut spans = vec![
-            Span::styled(format!("{:<14}", time_ms(e.at)), muted),
-            Span::styled(format!("{:<16}", fit(&sanitize(&e.region), 15)), base),
+            Span::styled(format!("{time:<tw$}"), muted),
+            Span::styled(format!("{:<rw$}", fit(&sanitize(&e.region), rw - 1)), base),
             Span::styled(
-                format!("{:<26}", fit(&sanitize(&e.service), 25)),
+                format!("{:<sw$}", fit(&sanitize(&e.service), sw - 1)),
                 if selected { base } else { theme.accent() },
             ),
             Span::styled(
-                format!("{:<7}", level_name(e.level)),
+                format!("{:<lw$}", level_name(e.level)),
                 if selected { base } else { theme.severity(e.level) },
             ),
         ];
@@ -246,7 +257,10 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             e.region,
             e.service,
             level_name(e.level),
-            e.correlation_id.as_deref().map(|c| format!("  correlation id {c}")).unwrap_or_default()
+            e.correlation_id
+                .as_deref()
+                .map(|c| format!("  correlation id {c}"))
+                .unwrap_or_default()
         )),
         theme.accent(),
     )];
@@ -256,7 +270,9 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         .and_then(|v| serde_json::to_string_pretty(&v).ok());
     let max = inner.height as usize;
     match pretty {
-        Some(p) => lines.extend(p.lines().take(max).map(|l| Line::styled(sanitize(l), theme.text()))),
+        Some(p) => {
+            lines.extend(p.lines().take(max).map(|l| Line::styled(sanitize(l), theme.text())))
+        }
         None => lines.push(Line::styled(clean(&e.raw, max * inner.width as usize), theme.text())),
     }
     f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);

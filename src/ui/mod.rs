@@ -71,15 +71,36 @@ fn pane(f: &mut Frame, area: Rect, title: String, theme: &Theme, focused: bool) 
     inner
 }
 
-/// Heights of the main pane and the log tail in a body of `body` rows.
-pub fn split(body: u16) -> (u16, u16) {
-    let main = (body * 9 / 20).max(7).min(body.saturating_sub(5));
+/// Rows the main pane would like: its rows, group headings, column header and frame.
+fn wanted_main(app: &App) -> u16 {
+    let rows = match app.view() {
+        View::Operation { .. } => app.failing.requests.len().max(1),
+        View::Overview => {
+            let mut groups: Vec<&str> =
+                app.rows.iter().filter_map(|r| r.group.as_deref()).collect();
+            groups.dedup();
+            app.rows.len() + groups.len()
+        }
+        _ => app.rows.len(),
+    };
+    (rows + 4).min(u16::MAX as usize) as u16
+}
+
+/// Heights of the main pane and the log tail in a body of `body` rows. The main pane is as
+/// tall as its rows need; while the log tail has the focus it gives up to 60% to it.
+pub fn split(body: u16, wanted_main: u16, logs_focused: bool) -> (u16, u16) {
+    let cap = if logs_focused { (body * 2 / 5).max(7) } else { body };
+    let main = wanted_main.min(cap).max(7).min(body.saturating_sub(5));
     (main, body - main)
 }
 
+fn split_for(app: &App, body: u16) -> (u16, u16) {
+    split(body, wanted_main(app), app.focus == crate::app::Focus::Logs)
+}
+
 /// Rows of content in the main pane and the log tail on a terminal `height` rows high.
-pub fn pages(height: u16) -> (usize, usize) {
-    let (main, logs) = split(height.saturating_sub(5));
+pub fn pages(app: &App, height: u16) -> (usize, usize) {
+    let (main, logs) = split_for(app, height.saturating_sub(5));
     (main.saturating_sub(3).max(1) as usize, logs.saturating_sub(3).max(1) as usize)
 }
 
@@ -115,7 +136,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         .wrap(Wrap { trim: true }),
         verdict,
     );
-    let (main_h, _) = split(body.height);
+    let (main_h, _) = split_for(app, body.height);
     let [pane, log_pane] =
         Layout::vertical([Constraint::Length(main_h), Constraint::Min(0)]).areas(body);
     match app.view() {
@@ -233,7 +254,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
 ];
 
 fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let w = area.width.saturating_sub(4).min(84);
+    let w = area.width.saturating_sub(4).min(100);
     let h = area.height.saturating_sub(2).min(Action::ALL.len() as u16 + COMMANDS.len() as u16 + 6);
     let popup = Rect {
         x: area.x + (area.width - w) / 2,

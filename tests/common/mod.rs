@@ -41,20 +41,30 @@ pub fn app() -> App {
         WINDOW,
         DAY_MS,
     );
-    app.on_source(SourceMsg::Metrics { result: Ok(d.snapshot.clone()), received: 0 });
+    let fx = app.on_source(SourceMsg::Metrics { result: Ok(d.snapshot.clone()), received: 0 });
+    serve(&mut app, fx);
     app
 }
 
 /// Carry out the fetches an update asked for, synchronously, against the engine.
 pub fn serve(app: &mut App, effects: Vec<Effect>) {
-    let d = demo();
-    for e in effects {
-        if let Effect::FetchFailing { generation, scope, from, to } = e {
-            let result =
-                Ok(d.engine.failing_requests(&scope, from, to, warroom::app::FAILING_LIMIT));
-            app.on_source(SourceMsg::Failing { generation, result });
+    warroom::cli::snapshot::serve_demo(app, &demo().engine, effects).expect("serve");
+}
+
+/// The screen as text.
+pub fn render(app: &App, w: u16, h: u16, wall_now: i64) -> String {
+    let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(w, h)).unwrap();
+    let theme = warroom::ui::Theme::fallback().with_no_color(false);
+    t.draw(|f| warroom::ui::draw(app, &theme, f, wall_now)).expect("draw");
+    let buf = t.backend().buffer();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
         }
+        out.push('\n');
     }
+    out
 }
 
 pub fn shared_snapshot() -> Arc<MetricsSnapshot> {

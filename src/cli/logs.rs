@@ -1,0 +1,195 @@
+//! `warroom logs`: the log tail's lines for a correlation id, printed in time order, for
+//! scripts and evidence. The same sources, parser and filter as the pane.
+
+use super::{AnyLogs, CockpitArgs};
+use crate::config::{SourceKind, parse_window};
+use crate::model::logstore::{LogFilter, LogStore};
+use crate::model::{LogEvent, Millis, format_hms};
+use crate::source::{LogQuery, LogSource};
+use crate::ui::logs::{level_name, row_text, time_ms};
+use crate::ui::sanitize;
+use std::io::Write;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// One aligned line per log line, control characters neutralised.
+    #[default]
+    Text,
+    /// One JSON object per line, with the line as written in `raw`.
+    Jsonl,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct LogsArgs {
+    /// The request's correlation id.
+    #[arg(long, value_name = "ID")]
+    pub correlation_id: Option<String>,
+    /// Free text the lines must contain (smart case, like `/` in the cockpit).
+    #[arg(long, value_name = "TEXT")]
+    pub grep: Option<String>,
+    /// How far back to read (default: the window, 15m).
+    #[arg(long, value_name = "DUR", value_parser = parse_since)]
+    pub since: Option<Millis>,
+    /// Where the lines come from: demo, aws, or a file (JSON lines, text, or the JSON of
+    /// `aws logs filter-log-events` / `get-log-events`).
+    #[arg(long, value_name = "demo|aws|PATH")]
+    pub source: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// The most lines read per region.
+    #[arg(long, value_name = "N", default_value_t = 50_000)]
+    pub limit: usize,
+    #[command(flatten)]
+    pub cockpit: CockpitArgs,
+}
+
+fn parse_since(s: &str) -> Result<Millis, String> {
+    parse_window(s).or_else(|_| {
+        humantime::parse_duration(s)
+            .map(|d| d.as_millis() as Millis)
+            .map_err(|e| format!("`{s}`: {e} (e.g. 15m, 2h, 1d)"))
+    })
+}
+
+/// One line for `--format text`: the pane's columns.
+pub fn text_line(e: &LogEvent, correlation_fields: &[String]) -> String {
+    let (message, fields) = row_text(e, correlation_fields);
+    let line = format!(
+        "{}  {:<14}  {:<24}  {:<5}  {message}{}{fields}",
+        time_ms(e.at),
+        e.region,
+        e.service,
+        level_name(e.level),
+        if fields.is_empty() { "" } else { "  " }
+    );
+    sanitize(&line)
+}
+
+/// One line for `--format jsonl`. DEL and C1 controls, which JSON leaves alone, are escaped
+/// too, so the output is safe to print.
+pub fn json_line(e: &LogEvent) -> String {
+    let ts = time::OffsetDateTime::from_unix_timestamp_nanos(e.at as i128 * 1_000_000)
+        .ok()
+        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
+    let v = serde_json::json!({
+        "timestamp": ts,
+        "region": e.region,
+        "service": e.service,
+        "level": level_name(e.level),
+        "correlation_id": e.correlation_id,
+        "tenant": e.tenant,
+        "operation": e.operation,
+        "trace_id": e.trace_id,
+        "message": e.message,
+        "raw": e.raw,
+    });
+    let mut out = String::new();
+    for c in v.to_string().chars() {
+        if c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) {
+            out.push_str(&format!("\\u{:04x}", c as u32));
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Run the command; `Ok(false)` when nothing matched.
+pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> {
+    let mut cockpit = args.cockpit.clone();
+    match args.source.as_deref() {
+        Some("demo") => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
+        Some("aws") => cockpit.aws = true,
+        _ => {}
+    }
+    let setup = super::setup(&cockpit)?;
+    let cfg = setup.config;
+    let regions: Vec<String> = match &cockpit.region {
+        Some(r) if !cfg.boundary.contains(r) => {
+            return Err(format!("--region {r}: not in the boundary"));
+        }
+        Some(r) => vec![r.clone()],
+        None => cfg.boundary.regions().map(|(_, r)| r.to_string()).collect(),
+    };
+    let file = args.source.as_deref().filter(|s| !matches!(*s, "demo" | "aws"));
+    let (source, now) = match (file, setup.scenario) {
+        (Some(path), _) => {
+            let home = regions.first().cloned().unwrap_or_default();
+            let f = crate::source::files::FileLogs::load(
+                std::path::Path::new(path),
+                cfg.line_parser(),
+                &home,
+            )?;
+            (AnyLogs::File(std::sync::Arc::new(f)), None)
+        }
+        (None, Some(sc)) if cfg.source == SourceKind::Demo => {
+            let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
+            (AnyLogs::Sim(sources.0), Some(clock.now()))
+        }
+        _ => (super::aws_logs(&cfg).await, Some(crate::tui::wall_now())),
+    };
+    let since = args.since.unwrap_or(cfg.window);
+    let (from, to) = match now {
+        Some(n) => (n - since, n),
+        // A file is read whole unless --since is given (then relative to its newest line).
+        None => (Millis::MIN / 2, Millis::MAX / 2),
+    };
+    let mut events = Vec::new();
+    for r in &regions {
+        let q = LogQuery {
+            region: r.clone(),
+            correlation_id: args.correlation_id.clone(),
+            from,
+            to,
+            limit: args.limit,
+        };
+        let batch = source.fetch(q).await.map_err(|e| {
+            let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
+            format!("{r}: {}{hint}", e.message)
+        })?;
+        if batch.truncated {
+            eprintln!(
+                "warroom logs: {r}: more than {} lines; the oldest were left out",
+                args.limit
+            );
+        }
+        events.extend(batch.events);
+    }
+    events.sort_by_key(|e| e.at);
+    if now.is_none()
+        && let (Some(s), Some(last)) = (args.since, events.last().map(|e| e.at))
+    {
+        events.retain(|e| e.at >= last - s);
+    }
+    let mut store = LogStore::new(events.len().max(1), usize::MAX, cfg.line_parser());
+    store.extend(events);
+    store.set_filter(LogFilter {
+        region: None,
+        service: None,
+        correlation_id: args.correlation_id.clone(),
+        text: args.grep.clone(),
+    });
+    let fields = cfg.correlation_fields.clone();
+    for e in store.events() {
+        let line = match args.format {
+            Format::Text => text_line(&e, &fields),
+            Format::Jsonl => json_line(&e),
+        };
+        match writeln!(out, "{line}") {
+            Ok(()) => {}
+            // The reader went away (`| head`): not an error.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(true),
+            Err(e) => return Err(format!("cannot write: {e}")),
+        }
+    }
+    if store.shown() == 0 {
+        let what = args.correlation_id.as_deref().map(|c| format!(" for {c}")).unwrap_or_default();
+        let when = now.map(|n| format!(" between {} and {}", format_hms(n - since), format_hms(n)));
+        eprintln!(
+            "warroom logs: no lines{what} in {}{}",
+            regions.join(", "),
+            when.unwrap_or_default()
+        );
+    }
+    Ok(store.shown() > 0)
+}
