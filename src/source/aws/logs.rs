@@ -141,7 +141,8 @@ impl LogGroups {
 /// letters, digits, `-` and `_`, which is what CloudWatch's property selectors accept.
 pub fn json_selector(field: &str) -> Option<String> {
     let ok = |step: &str| {
-        !step.is_empty() && step.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        !step.is_empty()
+            && step.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
     };
     field.split('.').all(ok).then(|| format!("$.{field}"))
 }
@@ -610,10 +611,8 @@ struct Collector {
 
 impl Collector {
     fn new(limit: usize, correlation_id: Option<&str>) -> Self {
-        let filter = correlation_id.map(|c| LogFilter {
-            correlation_id: Some(c.to_string()),
-            ..LogFilter::default()
-        });
+        let filter = correlation_id
+            .map(|c| LogFilter { correlation_id: Some(c.to_string()), ..LogFilter::default() });
         Collector { limit, filter, kept: BTreeMap::new(), truncated: false }
     }
 
@@ -804,10 +803,11 @@ impl Tail<'_> {
             services.insert(arn.clone(), g.service.clone());
             services.insert(g.name.clone(), g.service.clone());
         }
-        let filter = self.q.correlation_id.as_ref().map(|c| LogFilter {
-            correlation_id: Some(c.clone()),
-            ..LogFilter::default()
-        });
+        let filter = self
+            .q
+            .correlation_id
+            .as_ref()
+            .map(|c| LogFilter { correlation_id: Some(c.clone()), ..LogFilter::default() });
         let limit = tokio::time::sleep(self.src.timing.session_limit);
         tokio::pin!(limit);
         loop {
@@ -823,9 +823,9 @@ impl Tail<'_> {
                         let Some(message) = ev.message() else { continue };
                         let service = ev.log_group_identifier().and_then(|id| {
                             let id = id.trim_end_matches(":*");
-                            services.get(id).or_else(|| {
-                                services.get(id.rsplit_once(":log-group:")?.1)
-                            })
+                            services
+                                .get(id)
+                                .or_else(|| services.get(id.rsplit_once(":log-group:")?.1))
                         });
                         let ctx = LineContext {
                             at: ev.timestamp(),
@@ -851,7 +851,8 @@ impl Tail<'_> {
                 }
                 Ok(None) => return SessionEnd::Ended,
                 Err(e) => {
-                    if e.as_service_error().and_then(|s| s.code()) == Some("SessionTimeoutException")
+                    if e.as_service_error().and_then(|s| s.code())
+                        == Some("SessionTimeoutException")
                     {
                         return SessionEnd::Limit;
                     }
@@ -991,8 +992,7 @@ mod tests {
         ] {
             assert!(host_prefix_unusable(url), "{url}");
         }
-        for url in ["https://logs.eu-west-1.amazonaws.com", "http://moto:5000", "127.0.0.1:5000"]
-        {
+        for url in ["https://logs.eu-west-1.amazonaws.com", "http://moto:5000", "127.0.0.1:5000"] {
             assert!(!host_prefix_unusable(url), "{url}");
         }
         assert_eq!(endpoint_host("http://[::1]:5000/"), Some("::1"));
