@@ -532,3 +532,83 @@ async fn follow_reports_live_tail_failures_and_polls_meanwhile() {
     drop(rx);
     tokio::time::timeout(Duration::from_secs(5), follow).await.expect("follow ended").unwrap();
 }
+
+#[tokio::test]
+async fn more_than_ten_groups_get_several_live_tail_sessions() {
+    use aws_sdk_cloudwatchlogs::operation::start_live_tail::StartLiveTailInput;
+
+    let describe = mock!(Client::describe_log_groups).then_compute_output(|input| {
+        let name = input.log_group_name_prefix().unwrap().to_string();
+        // A prefix also finds longer names; only the exact one counts.
+        let longer = format!("{name}-old");
+        DescribeLogGroupsOutput::builder()
+            .log_groups(
+                SdkLogGroup::builder()
+                    .log_group_name(&longer)
+                    .log_group_arn(format!("arn:aws:logs:eu-west-1:1:log-group:{longer}"))
+                    .build(),
+            )
+            .log_groups(
+                SdkLogGroup::builder()
+                    .log_group_name(&name)
+                    .log_group_arn(format!("arn:aws:logs:eu-west-1:1:log-group:{name}"))
+                    .build(),
+            )
+            .build()
+    });
+    let sessions: Arc<Mutex<Vec<StartLiveTailInput>>> = Arc::default();
+    let tail = {
+        let sessions = sessions.clone();
+        mock!(Client::start_live_tail)
+            .match_requests(move |input| {
+                sessions.lock().unwrap().push(input.clone());
+                true
+            })
+            .then_error(|| {
+                StartLiveTailError::generic(ErrorMetadata::builder().code("Unavailable").build())
+            })
+    };
+    let filter = mock!(Client::filter_log_events).then_output(|| page(vec![], None));
+    let names: Vec<String> = (0..12).map(|i| format!("/app/g{i:02}")).collect();
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let groups = LogGroups::plan(&boundary(&["eu-west-1"]), &[service("api", &[], &refs)]);
+    let src = CloudWatchLogs::with_clients(
+        BTreeMap::from([("eu-west-1".to_string(), client(&[&describe, &tail, &filter]))]),
+        groups,
+        LineParser::default(),
+    )
+    .with_follow_timing(FollowTiming {
+        backoff_min: Duration::from_secs(30),
+        ..Default::default()
+    });
+    let now = Clock::Wall.now();
+    let q = LogQuery { from: now, to: now, ..query(Some("c-1"), 10) };
+    let (tx, mut rx) = mpsc::channel::<LogUpdate>(16);
+    let follow = tokio::spawn(async move { src.follow(q, Clock::Wall, tx).await });
+    // Both sessions fail to start and say so.
+    for _ in 0..2 {
+        let update = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap();
+        assert!(update.unwrap().is_err());
+    }
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(5), follow).await.expect("follow ended").unwrap();
+
+    let sessions = sessions.lock().unwrap().clone();
+    let mut sizes: Vec<usize> = sessions.iter().map(|s| s.log_group_identifiers().len()).collect();
+    sizes.sort();
+    assert_eq!(sizes, [2, 10]);
+    let mut arns: Vec<&str> =
+        sessions.iter().flat_map(|s| s.log_group_identifiers()).map(String::as_str).collect();
+    arns.sort();
+    let want: Vec<String> =
+        names.iter().map(|n| format!("arn:aws:logs:eu-west-1:1:log-group:{n}")).collect();
+    assert_eq!(arns, want, "exact names, ARNs without `:*`");
+    for s in &sessions {
+        assert_eq!(
+            s.log_event_filter_pattern(),
+            Some(
+                r#"{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") || ($.x-correlation-id = "c-1") }"#
+            )
+        );
+    }
+}

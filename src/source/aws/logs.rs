@@ -164,7 +164,8 @@ fn quoted(s: &str) -> String {
 /// The CloudWatch Logs filter pattern that finds the lines of correlation id `id`:
 ///
 /// * a JSON pattern over the configured `fields`, e.g.
-///   `{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") }`;
+///   `{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") }` (an id of digits is also
+///   compared as a number: `($.rid = "42") || ($.rid = 42)`);
 /// * the quoted term `"c-1"` (the id anywhere in the line) when a field cannot be written as
 ///   a property selector (see [`json_selector`]), when no field is configured or when the JSON
 ///   pattern would be longer than [`MAX_FILTER_PATTERN_LEN`];
@@ -178,14 +179,24 @@ pub fn correlation_pattern(fields: &[String], id: &str) -> Option<String> {
         return None;
     }
     let value = quoted(id);
+    // The parser also takes numbers as ids (`"rid": 12345`): compare those as numbers too.
+    let number = (id.len() <= 15 && id.bytes().all(|b| b.is_ascii_digit())).then_some(id);
     let selectors: Option<Vec<String>> = fields.iter().map(|f| json_selector(f)).collect();
-    let json = match selectors {
-        Some(s) if s.len() == 1 => Some(format!("{{ {} = {value} }}", s[0])),
-        Some(s) if !s.is_empty() => Some(format!(
+    let conditions: Vec<String> = selectors
+        .unwrap_or_default()
+        .iter()
+        .flat_map(|sel| {
+            std::iter::once(format!("{sel} = {value}"))
+                .chain(number.map(|n| format!("{sel} = {n}")))
+        })
+        .collect();
+    let json = match conditions.as_slice() {
+        [] => None,
+        [one] => Some(format!("{{ {one} }}")),
+        many => Some(format!(
             "{{ {} }}",
-            s.iter().map(|sel| format!("({sel} = {value})")).collect::<Vec<_>>().join(" || ")
+            many.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" || ")
         )),
-        _ => None,
     };
     json.filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN)
         .or_else(|| Some(value).filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN))
@@ -931,6 +942,18 @@ mod tests {
             correlation_pattern(&fields(&["x-correlation-id", "headers.x-request-id"]), "c-1")
                 .as_deref(),
             Some(r#"{ ($.x-correlation-id = "c-1") || ($.headers.x-request-id = "c-1") }"#)
+        );
+    }
+
+    #[test]
+    fn numeric_ids_are_also_compared_as_numbers() {
+        assert_eq!(
+            correlation_pattern(&fields(&["rid"]), "12345").as_deref(),
+            Some(r#"{ ($.rid = "12345") || ($.rid = 12345) }"#)
+        );
+        assert_eq!(
+            correlation_pattern(&fields(&["rid"]), "12a").as_deref(),
+            Some(r#"{ $.rid = "12a" }"#)
         );
     }
 
