@@ -1,13 +1,20 @@
 //! AWS sources.
 //!
 //! Everything that talks to the AWS SDK lives under this module; the rest of the crate only
-//! sees the model types (`MetricsSnapshot`, `RedSeries`, ...) and [`crate::source::SourceError`].
-//! The one exception is construction: [`CloudWatchMetrics::with_clients`] takes ready-made
-//! `aws_sdk_cloudwatch::Client`s so tests can hand in mocked ones.
+//! sees the model types (`MetricsSnapshot`, `RedSeries`, `LogEvent`, ...) and
+//! [`crate::source::SourceError`]. The one exception is construction:
+//! [`CloudWatchMetrics::with_clients`] and [`CloudWatchLogs::with_clients`] take ready-made SDK
+//! clients so tests can hand in mocked ones.
 
 mod error;
+mod logs;
 mod metrics;
 mod rate;
 
+pub use logs::{
+    CloudWatchLogs, FILTER_TPS, FollowTiming, LIVE_TAIL_HOST_PREFIX, LIVE_TAIL_SESSION_LIMIT,
+    LogGroup, LogGroups, MAX_FILTER_PATTERN_LEN, MAX_GROUPS_PER_SESSION, StripHostPrefix,
+    correlation_pattern, endpoint_host, host_prefix_unusable, json_selector, strip_host_prefix,
+};
 pub use metrics::{CloudWatchMetrics, DEFAULT_CALL_SPACING, MAX_QUERIES_PER_CALL};
 pub use rate::RateGuard;
