@@ -6,7 +6,7 @@ pub mod snapshot;
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
-use crate::source::aws::CloudWatchMetrics;
+use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics};
 use crate::source::files::FileLogs;
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, SourceError};
@@ -145,6 +145,7 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
 pub enum AnyLogs {
     Sim(Arc<SimSource>),
     File(Arc<FileLogs>),
+    Aws(Arc<CloudWatchLogs>),
     None(NoLogs),
 }
 
@@ -153,6 +154,7 @@ impl LogSource for AnyLogs {
         match self {
             AnyLogs::Sim(s) => LogSource::name(s.as_ref()),
             AnyLogs::File(f) => f.name(),
+            AnyLogs::Aws(a) => a.name(),
             AnyLogs::None(n) => n.name(),
         }
     }
@@ -161,6 +163,7 @@ impl LogSource for AnyLogs {
         match self {
             AnyLogs::Sim(s) => s.fetch(q).await,
             AnyLogs::File(f) => f.fetch(q).await,
+            AnyLogs::Aws(a) => a.fetch(q).await,
             AnyLogs::None(n) => n.fetch(q).await,
         }
     }
@@ -169,14 +172,29 @@ impl LogSource for AnyLogs {
         match self {
             AnyLogs::Sim(s) => s.follow(q, clock, sink).await,
             AnyLogs::File(f) => f.follow(q, clock, sink).await,
+            AnyLogs::Aws(a) => a.follow(q, clock, sink).await,
             AnyLogs::None(n) => n.follow(q, clock, sink).await,
         }
     }
 }
 
-/// The log source of the AWS cockpit.
-pub async fn aws_logs(_cfg: &Config) -> AnyLogs {
-    AnyLogs::None(NoLogs("CloudWatch Logs is not connected yet"))
+/// The log source of the AWS cockpit: CloudWatch Logs over the services' log groups, or
+/// the reason there is none (shown in the pane).
+pub async fn aws_logs(cfg: &Config) -> AnyLogs {
+    if cfg.services.iter().all(|s| s.log_groups.is_empty()) {
+        return AnyLogs::None(NoLogs(
+            "no log groups configured: add log-groups to [[services]] in the config file".into(),
+        ));
+    }
+    let profile = cfg.aws_profile.as_deref();
+    match CloudWatchLogs::from_env(profile, &cfg.boundary, &cfg.services, cfg.line_parser()).await
+    {
+        Ok(l) => AnyLogs::Aws(Arc::new(l)),
+        Err(e) => {
+            tracing::warn!(error = %e, "CloudWatch Logs unavailable");
+            AnyLogs::None(NoLogs(format!("CloudWatch Logs: {e}")))
+        }
+    }
 }
 
 /// The log file given with `--logs`, instead of the source's logs.

@@ -172,7 +172,7 @@ pub async fn poll_follow<L: LogSource + ?Sized>(
 
 /// A log source for sources without logs: says so in the pane instead of staying empty.
 #[derive(Clone, Debug)]
-pub struct NoLogs(pub &'static str);
+pub struct NoLogs(pub String);
 
 impl LogSource for NoLogs {
     fn name(&self) -> &str {
@@ -180,7 +180,7 @@ impl LogSource for NoLogs {
     }
 
     async fn fetch(&self, _q: LogQuery) -> Result<LogBatch, SourceError> {
-        Err(SourceError::new(SourceErrorKind::Invalid, self.0))
+        Err(SourceError::new(SourceErrorKind::Invalid, self.0.clone()))
     }
 
     async fn follow(&self, _q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {

@@ -188,11 +188,28 @@ fn install(venv: &Path) -> Result<PathBuf, String> {
     let pip = venv.join("bin").join("pip");
     if !pip.exists() {
         eprintln!("moto harness: creating {} (python3 -m venv)", venv.display());
-        let out = Command::new("python3")
-            .args(["-m", "venv"])
-            .arg(venv)
-            .output()
-            .map_err(|e| format!("cannot run python3 ({e}); the moto tests need Python 3"))?;
+        let make_venv = || {
+            Command::new("python3")
+                .args(["-m", "venv", "--clear"])
+                .arg(venv)
+                .output()
+                .map_err(|e| format!("cannot run python3 ({e}); the moto tests need Python 3"))
+        };
+        let mut out = make_venv()?;
+        // Debian's python3 keeps the venv module in python3-venv: as root, install it.
+        if (!out.status.success() || !pip.exists()) && is_root() {
+            eprintln!("moto harness: installing python3-venv with apt-get");
+            let apt = |args: &[&str]| {
+                Command::new("apt-get")
+                    .args(args)
+                    .env("DEBIAN_FRONTEND", "noninteractive")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            };
+            if apt(&["update", "-qq"]) && apt(&["install", "-y", "-qq", "python3-venv"]) {
+                out = make_venv()?;
+            }
+        }
         if !out.status.success() || !pip.exists() {
             return Err(format!(
                 "`python3 -m venv {}` failed. On Debian/Ubuntu the venv module needs the \
@@ -222,4 +239,8 @@ fn install(venv: &Path) -> Result<PathBuf, String> {
     fs::write(&marker, format!("{requirement}\n"))
         .map_err(|e| format!("write {}: {e}", marker.display()))?;
     Ok(bin)
+}
+
+fn is_root() -> bool {
+    Command::new("id").arg("-u").output().is_ok_and(|o| o.stdout.trim_ascii() == b"0")
 }
