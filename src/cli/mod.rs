@@ -187,8 +187,7 @@ pub async fn aws_logs(cfg: &Config) -> AnyLogs {
         ));
     }
     let profile = cfg.aws_profile.as_deref();
-    match CloudWatchLogs::from_env(profile, &cfg.boundary, &cfg.services, cfg.line_parser()).await
-    {
+    match CloudWatchLogs::from_env(profile, &cfg.boundary, &cfg.services, cfg.line_parser()).await {
         Ok(l) => AnyLogs::Aws(Arc::new(l)),
         Err(e) => {
             tracing::warn!(error = %e, "CloudWatch Logs unavailable");
