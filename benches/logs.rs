@@ -31,7 +31,7 @@ fn line(i: usize) -> String {
         2 => ("notification-service", "SendApprovalNotice"),
         _ => ("ledger-api", "POST /ledger/approvals"),
     };
-    let (level, msg) = if i % 97 == 0 {
+    let (level, msg) = if i.is_multiple_of(97) {
         ("ERROR", "Task timed out after 3.00 seconds".to_string())
     } else {
         ("INFO", format!("Calling ledger-api to approve invoice inv-{:06}", req % 1_000_000))
