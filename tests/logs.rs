@@ -85,12 +85,18 @@ fn a_failing_request_opens_the_tail_on_its_id() {
     let lines = shown(&app);
     assert!(!lines.is_empty());
     assert!(lines.iter().all(|e| e.correlation_id.as_deref() == Some(cid.as_str())));
-    // The tail of an operation view is scoped to its service.
-    let View::Operation { service, .. } = app.view().clone() else { unreachable!() };
-    assert!(lines.iter().all(|e| e.service == service));
+    // The request's lines from every service it crossed, not only the drilled-into one.
+    let View::Operation { service, region, .. } = app.view().clone() else { unreachable!() };
+    assert!(lines.iter().any(|e| e.service == service));
+    assert!(lines.iter().any(|e| e.service != service), "{lines:#?}");
+    assert!(lines.iter().all(|e| e.region == region));
     // y copies the selected line's correlation id.
     let fx = app.update(Action::CopyId);
     assert_eq!(fx, vec![Effect::Copy(cid.clone())]);
+    // Without the id the tail is the service's again.
+    let fx = app.update(Action::ClearFilters);
+    common::serve(&mut app, fx);
+    assert!(shown(&app).iter().all(|e| e.service == service));
 }
 
 #[test]

@@ -122,7 +122,7 @@ impl Action {
             Action::PrevWindow => "shorter window",
             Action::Pause => "pause or resume the simulated clock (demo)",
             Action::Refresh => "fetch metrics now",
-            Action::Command => "command line (:region, :window, :scenario, :at, :q)",
+            Action::Command => "command line (:region, :cid, :window, :scenario, :at, :q)",
             Action::Help => "show or hide this help",
             Action::FocusNext => "focus the next pane",
             Action::FocusPrev => "focus the previous pane",

@@ -145,7 +145,8 @@ impl App {
         }
     }
 
-    /// The filter the view applies: scope, correlation id and text.
+    /// The filter the view applies: scope, correlation id and text. A correlation id widens
+    /// the scope to the whole region (a request crosses services).
     fn log_filter(&self) -> LogFilter {
         let (region, service) = match self.view() {
             View::Overview => (None, None),
@@ -154,6 +155,8 @@ impl App {
                 (Some(region.clone()), Some(service.clone()))
             }
         };
+        // A request's lines are wanted from every service it went through.
+        let service = service.filter(|_| self.logs.correlation_id.is_none());
         let region = region.or_else(|| match self.log_regions().as_slice() {
             [one] if self.logs.correlation_id.is_none() => Some(one.clone()),
             _ => None,
