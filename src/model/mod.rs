@@ -11,7 +11,9 @@ mod telemetry;
 
 pub use clock::{Clock, format_hm, format_hms, parse_hms};
 pub use red::{RedPoint, RedSeries, RedStats, stats_of};
-pub use telemetry::{Change, Identity, Level, LogEvent, Span, SpanLink, Trace};
+pub use telemetry::{
+    Change, Identity, Level, LogEvent, Span, SpanException, SpanHttp, SpanLink, Trace, TraceSummary,
+};
 
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -109,9 +111,10 @@ pub struct MetricsQuery {
 }
 
 /// Outcome of one request at one service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Outcome {
+    #[default]
     Ok,
     /// 4xx: the caller's fault.
     Error,

@@ -29,10 +29,11 @@ pub struct LogEvent {
 }
 
 /// How a span was reached from its parent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum SpanLink {
     /// The root of the trace.
+    #[default]
     Root,
     /// A synchronous call.
     Call,
@@ -40,7 +41,8 @@ pub enum SpanLink {
     Async,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// One unit of work of a trace: an X-Ray segment or subsegment, a simulator hop.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Span {
     pub id: String,
     pub parent: Option<String>,
@@ -48,7 +50,9 @@ pub struct Span {
     pub service: String,
     pub operation: String,
     pub start: Millis,
+    /// Milliseconds; for a span still in progress, up to the trace's last known time.
     pub duration_ms: f64,
+    /// HTTP status, 0 when unknown.
     pub status: u16,
     pub outcome: Outcome,
     /// The bus or queue of an asynchronous hop.
@@ -57,14 +61,75 @@ pub struct Span {
     pub error: Option<String>,
     /// The client gave up on this call (its caller timed out).
     pub cut_off: bool,
+    /// The span had not ended when the trace was read (`in_progress`).
+    pub in_progress: bool,
+    /// A downstream node X-Ray inferred from a client call (not instrumented itself).
+    pub inferred: bool,
+    /// `aws` (an AWS SDK call) or `remote` (another HTTP service), for subsegments.
+    pub namespace: Option<String>,
+    pub http: Option<SpanHttp>,
+    /// `aws` block: operation, region, request id, resource names (table, queue, ...).
+    pub aws: Vec<(String, String)>,
+    /// Indexed annotations (key → value as text).
+    pub annotations: Vec<(String, String)>,
+    /// Metadata flattened to `namespace.key.path` → JSON text.
+    pub metadata: Vec<(String, String)>,
+    pub exceptions: Vec<SpanException>,
+    /// The request's correlation id, when the span carries one (an annotation).
+    pub correlation_id: Option<String>,
+    /// What was wrong with the document this span came from (missing end time, a parent
+    /// cycle, an absurd timestamp): shown, never fatal.
+    pub problems: Vec<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// The HTTP side of a span.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpanHttp {
+    pub method: Option<String>,
+    pub url: Option<String>,
+    pub status: Option<u16>,
+    pub user_agent: Option<String>,
+    pub client_ip: Option<String>,
+}
+
+/// An exception recorded on a span (`cause.exceptions`).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct SpanException {
+    pub kind: Option<String>,
+    pub message: String,
+    pub remote: bool,
+    /// `function (path:line)` frames, innermost first.
+    pub stack: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Trace {
     pub trace_id: String,
     pub correlation_id: String,
     pub region: String,
     pub spans: Vec<Span>,
+}
+
+/// A trace found by a search, before it is read in full.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct TraceSummary {
+    pub trace_id: String,
+    pub correlation_id: Option<String>,
+    /// The root's service and operation (`invoice-api`, `POST /invoices/{id}/approve`).
+    pub service: String,
+    pub operation: String,
+    pub start: Millis,
+    pub duration_ms: f64,
+    pub status: u16,
+    pub has_error: bool,
+    pub has_fault: bool,
+    pub has_throttle: bool,
+}
+
+impl TraceSummary {
+    pub fn failed(&self) -> bool {
+        self.has_error || self.has_fault || self.has_throttle
+    }
 }
 
 /// Who made a change, as CloudTrail's `userIdentity` says.

@@ -6,7 +6,8 @@ pub mod files;
 pub mod sim;
 
 use crate::model::{
-    Clock, LogEvent, MetricsQuery, MetricsSnapshot, Millis, RequestSample, SECOND_MS, Scope,
+    Clock, LogEvent, MetricsQuery, MetricsSnapshot, Millis, RequestSample, SECOND_MS, Scope, Trace,
+    TraceSummary,
 };
 use std::future::Future;
 use std::time::Duration;
@@ -186,4 +187,40 @@ impl LogSource for NoLogs {
     async fn follow(&self, _q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
         sink.closed().await
     }
+}
+
+/// How to find a request's trace.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TraceKey {
+    /// By the correlation id annotation (X-Ray filter expression on the configured key).
+    CorrelationId(String),
+    TraceId(String),
+}
+
+/// Which trace to read: one region of the boundary, a time window to search.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TraceQuery {
+    pub region: String,
+    pub key: TraceKey,
+    pub from: Millis,
+    pub to: Millis,
+    /// The service and operation the request failed at, when known: similar traces are
+    /// looked for there when the request itself was not sampled.
+    pub service: Option<String>,
+    pub operation: Option<String>,
+}
+
+/// What a trace search found: the trace, or (when the request was not sampled) traces of
+/// similar requests, failing first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TraceLookup {
+    pub trace: Option<Trace>,
+    pub similar: Vec<TraceSummary>,
+}
+
+/// Traces: a request's spans across services.
+pub trait TraceSource: Send + Sync + 'static {
+    fn name(&self) -> &str;
+    fn trace(&self, q: TraceQuery)
+    -> impl Future<Output = Result<TraceLookup, SourceError>> + Send;
 }

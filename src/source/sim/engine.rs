@@ -727,6 +727,8 @@ impl Engine {
                 via: step.via.as_deref().map(|v| self.bus(r.region, v)),
                 error: h.outcome.filter(|o| o.is_failure()).map(|_| self.failure_message(h)),
                 cut_off: h.cut_off,
+                correlation_id: Some(self.correlation_id(r)),
+                ..Span::default()
             })
             .collect();
         Some(Trace {
