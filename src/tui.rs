@@ -4,7 +4,10 @@
 
 use crate::app::{App, Effect, Key, KeyCode, LogTarget, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
-use crate::source::{LogBatch, LogQuery, LogSource, MetricsSource, RequestSource};
+use crate::source::{
+    LogBatch, LogQuery, LogSource, MetricsSource, RequestSource, TraceLookup, TraceQuery,
+    TraceSource,
+};
 use crate::ui::{self, Theme};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
@@ -53,9 +56,12 @@ pub trait Sources: Send + Sync + 'static {
     type Metrics: MetricsSource;
     type Requests: RequestSource;
     type Logs: LogSource;
+    type Traces: TraceSource;
     fn metrics(&self) -> Arc<Self::Metrics>;
     /// Log lines for the tail.
     fn logs(&self) -> Arc<Self::Logs>;
+    /// Traces for the waterfall.
+    fn traces(&self) -> Arc<Self::Traces>;
     /// Individual requests (the drill-down's last level).
     fn requests(&self) -> Arc<Self::Requests>;
     /// How often metrics are fetched; `None` = every simulated minute.
@@ -309,6 +315,38 @@ async fn event_loop<S: Sources>(
                             tx.clone(),
                         )));
                     }
+                }
+                Effect::FetchTrace { generation, regions, key, from, to, service, operation } => {
+                    let (tx, src) = (tx.clone(), sources.traces());
+                    tokio::spawn(async move {
+                        let mut lookup = TraceLookup::default();
+                        let mut error = None;
+                        for region in regions {
+                            let q = TraceQuery {
+                                region,
+                                key: key.clone(),
+                                from,
+                                to,
+                                service: service.clone(),
+                                operation: operation.clone(),
+                            };
+                            match src.trace(q).await {
+                                Ok(l) if l.trace.is_some() => {
+                                    lookup = l;
+                                    error = None;
+                                    break;
+                                }
+                                Ok(l) if lookup.similar.is_empty() => lookup.similar = l.similar,
+                                Ok(_) => {}
+                                Err(e) => error = Some(e),
+                            }
+                        }
+                        let result = match error {
+                            Some(e) if lookup.similar.is_empty() => Err(e),
+                            _ => Ok(lookup),
+                        };
+                        let _ = tx.send(SourceMsg::Trace { generation, result }).await;
+                    });
                 }
                 Effect::Copy(text) => {
                     let backend = terminal.backend_mut();

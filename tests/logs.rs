@@ -78,7 +78,8 @@ fn a_failing_request_opens_the_tail_on_its_id() {
     }
     assert!(matches!(app.view(), View::Operation { .. }));
     let cid = app.selected_request().expect("a failing request").correlation_id.clone();
-    let fx = app.update(Action::DrillIn);
+    // `l` opens the tail on it (enter opens its waterfall, with the tail below on it too).
+    let fx = app.update(Action::ShowLogs);
     common::serve(&mut app, fx);
     assert_eq!(app.logs.correlation_id.as_deref(), Some(cid.as_str()));
     assert_eq!(app.focus, Focus::Logs);

@@ -34,6 +34,8 @@ pub enum Action {
     PrevError,
     CopyId,
     Pretty,
+    Fold,
+    CriticalPath,
 }
 
 impl Action {
@@ -63,6 +65,8 @@ impl Action {
         Action::PrevError,
         Action::CopyId,
         Action::Pretty,
+        Action::Fold,
+        Action::CriticalPath,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -99,6 +103,8 @@ impl Action {
             Action::PrevError => "prev-error",
             Action::CopyId => "copy-id",
             Action::Pretty => "pretty",
+            Action::Fold => "fold",
+            Action::CriticalPath => "critical-path",
         }
     }
 
@@ -122,11 +128,11 @@ impl Action {
             Action::PrevWindow => "shorter window",
             Action::Pause => "pause or resume the simulated clock (demo)",
             Action::Refresh => "fetch metrics now",
-            Action::Command => "command line (:region, :cid, :window, :scenario, :at, :q)",
+            Action::Command => "command line (:region, :cid, :trace, :window, :scenario, :at, :q)",
             Action::Help => "show or hide this help",
             Action::FocusNext => "focus the next pane",
             Action::FocusPrev => "focus the previous pane",
-            Action::ShowLogs => "log tail of the selected request (or focus the log tail)",
+            Action::ShowLogs => "log tail of the selected request or span (or focus the log tail)",
             Action::Correlation => "filter the log tail by correlation id (empty clears)",
             Action::Search => "filter the log tail by free text, smart case (empty clears)",
             Action::ClearFilters => "clear the log tail's correlation id and text filters",
@@ -136,7 +142,9 @@ impl Action {
             Action::NextError => "next error line",
             Action::PrevError => "previous error line",
             Action::CopyId => "copy the selected correlation id (OSC 52: works over SSH and tmux)",
-            Action::Pretty => "pretty JSON of the selected log line",
+            Action::Pretty => "pretty JSON of the selected log line (the selected span in full)",
+            Action::Fold => "fold or unfold the selected span's subtree in the waterfall",
+            Action::CriticalPath => "highlight the waterfall's critical path",
         }
     }
 

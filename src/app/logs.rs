@@ -31,6 +31,8 @@ pub struct LogPane {
     /// The filters the user set (scope comes from the drill-down).
     pub correlation_id: Option<String>,
     pub text: Option<String>,
+    /// Only lines in this time range (a span's, from the waterfall).
+    pub range: Option<(Millis, Millis)>,
     /// Keep the newest line selected as lines arrive.
     pub follow: bool,
     /// Sequence number of the selected line (when not following).
@@ -63,6 +65,7 @@ impl LogPane {
             target: None,
             correlation_id: None,
             text: None,
+            range: None,
             follow: true,
             selected: 0,
             top: Cell::new(0),
@@ -133,7 +136,8 @@ impl App {
         match self.view() {
             View::Region { region }
             | View::Service { region, .. }
-            | View::Operation { region, .. } => vec![region.clone()],
+            | View::Operation { region, .. }
+            | View::Trace { region, .. } => vec![region.clone()],
             View::Overview if self.logs.correlation_id.is_some() => {
                 self.boundary.regions().map(|(_, r)| r.to_string()).collect()
             }
@@ -150,7 +154,7 @@ impl App {
     fn log_filter(&self) -> LogFilter {
         let (region, service) = match self.view() {
             View::Overview => (None, None),
-            View::Region { region } => (Some(region.clone()), None),
+            View::Region { region } | View::Trace { region, .. } => (Some(region.clone()), None),
             View::Service { region, service } | View::Operation { region, service, .. } => {
                 (Some(region.clone()), Some(service.clone()))
             }
@@ -166,6 +170,7 @@ impl App {
             service,
             correlation_id: self.logs.correlation_id.clone(),
             text: self.logs.text.clone(),
+            range: self.logs.range,
         }
     }
 
@@ -241,6 +246,9 @@ impl App {
     /// Set (or with `None` clear) the correlation id filter and show the tail.
     pub fn set_correlation(&mut self, id: Option<String>) -> Vec<Effect> {
         let id = id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if id.is_none() {
+            self.logs.range = None;
+        }
         self.message = Some(match &id {
             Some(c) => (format!("logs of correlation id {c}"), false),
             None => ("correlation id filter cleared".into(), false),

@@ -8,10 +8,12 @@
 mod action;
 mod keymap;
 mod logs;
+mod trace;
 
 pub use action::Action;
 pub use keymap::{Key, KeyCode, Keymap};
 pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT};
+pub use trace::TracePane;
 
 use crate::analysis::{self, RowStats, Verdict, VerdictKind};
 use crate::config::{WINDOWS, parse_window, window_name};
@@ -19,7 +21,7 @@ use crate::model::{
     Boundary, Clock, MINUTE_MS, MetricsSnapshot, Millis, RequestSample, Scope, SharedMetrics,
     parse_hms,
 };
-use crate::source::{LogUpdate, SourceError};
+use crate::source::{LogUpdate, SourceError, TraceKey, TraceLookup};
 use std::sync::Arc;
 
 /// How many failing requests the drill-down asks for.
@@ -29,9 +31,25 @@ pub const FAILING_LIMIT: usize = 5000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum View {
     Overview,
-    Region { region: String },
-    Service { region: String, service: String },
-    Operation { region: String, service: String, operation: String },
+    Region {
+        region: String,
+    },
+    Service {
+        region: String,
+        service: String,
+    },
+    Operation {
+        region: String,
+        service: String,
+        operation: String,
+    },
+    /// The waterfall of one request (`key`: its correlation id or trace id).
+    Trace {
+        region: String,
+        service: Option<String>,
+        operation: Option<String>,
+        key: String,
+    },
 }
 
 impl View {
@@ -50,6 +68,11 @@ impl View {
                 region: region.clone(),
                 service: Some(service.clone()),
                 operation: Some(operation.clone()),
+            }),
+            View::Trace { region, service, operation, .. } => Some(Scope {
+                region: region.clone(),
+                service: service.clone(),
+                operation: operation.clone(),
             }),
         }
     }
@@ -135,6 +158,10 @@ pub enum SourceMsg {
         backfill: bool,
         received: Millis,
     },
+    Trace {
+        generation: u64,
+        result: Result<TraceLookup, SourceError>,
+    },
 }
 
 /// Work for the event loop.
@@ -162,6 +189,16 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Find a request's trace in these regions (the first that has it).
+    FetchTrace {
+        generation: u64,
+        regions: Vec<String>,
+        key: TraceKey,
+        from: Millis,
+        to: Millis,
+        service: Option<String>,
+        operation: Option<String>,
+    },
 }
 
 /// Where the data comes from, for the header.
@@ -193,6 +230,7 @@ pub struct App {
     pub failing: Failing,
     pub focus: Focus,
     pub logs: LogPane,
+    pub trace: TracePane,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -229,6 +267,7 @@ impl App {
             failing: Failing::default(),
             focus: Focus::Main,
             logs: LogPane::default(),
+            trace: TracePane::default(),
             message: None,
             should_quit: false,
             dirty: true,
@@ -263,7 +302,8 @@ impl App {
             View::Overview => {}
             View::Region { region }
             | View::Service { region, .. }
-            | View::Operation { region, .. } => {
+            | View::Operation { region, .. }
+            | View::Trace { region, .. } => {
                 out.clear();
                 if let Some(c) = self.boundary.continent_of(region) {
                     out.push(c.to_string());
@@ -276,6 +316,11 @@ impl App {
                 if let View::Operation { operation, .. } = self.view() {
                     out.push(operation.clone());
                 }
+                if let View::Trace { service, operation, key, .. } = self.view() {
+                    out.extend(service.iter().cloned());
+                    out.extend(operation.iter().cloned());
+                    out.push(format!("trace of {key}"));
+                }
             }
         }
         out
@@ -285,6 +330,7 @@ impl App {
     pub fn row_count(&self) -> usize {
         match self.view() {
             View::Operation { .. } => self.failing.requests.len(),
+            View::Trace { .. } => self.trace.rows(),
             _ => self.rows.len(),
         }
     }
@@ -399,6 +445,21 @@ impl App {
                 _ => {}
             }
         }
+        if let View::Trace { .. } = self.view() {
+            match action {
+                Action::DrillIn => return self.trace_enter(),
+                Action::Pretty => {
+                    self.trace.detail = !self.trace.detail;
+                    return Vec::new();
+                }
+                Action::Back if self.trace.detail => {
+                    self.trace.detail = false;
+                    return Vec::new();
+                }
+                Action::ShowLogs => return self.span_logs(),
+                _ => {}
+            }
+        }
         let count = self.row_count();
         let page = self.page.max(1);
         let sel = self.level().selected;
@@ -473,6 +534,7 @@ impl App {
             Action::Search => self.mode = Mode::Search(self.logs.text.clone().unwrap_or_default()),
             Action::ClearFilters => {
                 self.logs.text = None;
+                self.logs.range = None;
                 return self.set_correlation(None);
             }
             Action::Follow => self.logs.follow = true,
@@ -487,6 +549,8 @@ impl App {
                 self.focus = Focus::Logs;
                 self.logs.detail = !self.logs.detail;
             }
+            Action::Fold => self.trace_fold(),
+            Action::CriticalPath => self.trace.critical = !self.trace.critical,
         }
         Vec::new()
     }
@@ -510,10 +574,10 @@ impl App {
     }
 
     fn drill_in(&mut self) -> Vec<Effect> {
-        // A failing request opens the log tail on its correlation id.
+        // A failing request opens its waterfall (and the log tail on its correlation id).
         if let Some(r) = self.selected_request() {
             let cid = r.correlation_id.clone();
-            return self.set_correlation(Some(cid));
+            return self.open_trace(TraceKey::CorrelationId(cid));
         }
         let Some(row) = self.rows.get(self.level().selected) else { return Vec::new() };
         let next = match self.view().clone() {
@@ -522,7 +586,7 @@ impl App {
             View::Service { region, service } => {
                 View::Operation { region, service, operation: row.name.clone() }
             }
-            View::Operation { .. } => return Vec::new(),
+            View::Operation { .. } | View::Trace { .. } => return Vec::new(),
         };
         self.push(next)
     }
@@ -577,6 +641,16 @@ impl App {
             ("", _) => Vec::new(),
             ("q" | "quit", _) => self.update(Action::Quit),
             ("cid", id) => self.set_correlation(id.map(str::to_string)),
+            ("trace", Some(id)) => {
+                // X-Ray trace ids look like 1-5759e988-bd862e3fe1be46a994272793.
+                let is_trace_id = id.starts_with("1-") && id.matches('-').count() == 2;
+                let key = if is_trace_id {
+                    TraceKey::TraceId(id.to_string())
+                } else {
+                    TraceKey::CorrelationId(id.to_string())
+                };
+                self.open_trace(key)
+            }
             ("help", _) => self.update(Action::Help),
             ("top" | "overview", _) => {
                 self.stack.truncate(1);
@@ -616,7 +690,7 @@ impl App {
                 fx.extend(self.restart_logs());
                 fx
             }
-            ("region" | "window" | "scenario" | "at", None) => {
+            ("region" | "window" | "scenario" | "at" | "trace", None) => {
                 err(self, format!(":{cmd} needs an argument (see ? for help)"))
             }
             _ => err(
@@ -659,6 +733,10 @@ impl App {
             }
             SourceMsg::Logs { generation, update, backfill, received } => {
                 self.on_logs(generation, update, backfill, received)
+            }
+            SourceMsg::Trace { generation, result } => {
+                self.on_trace(generation, result);
+                return self.sync_logs();
             }
             SourceMsg::Metrics { result: Err(e), received } => {
                 self.metrics_error = Some((e, received));
@@ -743,6 +821,7 @@ impl App {
                     .collect(),
                 None => Vec::new(),
             },
+            View::Trace { .. } => Vec::new(),
             View::Service { region, service } | View::Operation { region, service, .. } => {
                 match snap.regions.get(region).and_then(|m| m.services.get(service)) {
                     Some(s) => s
@@ -761,7 +840,7 @@ impl App {
             }
         };
         // Worst first below the overview, so the trouble is on top.
-        if !matches!(self.view(), View::Overview | View::Operation { .. }) {
+        if !matches!(self.view(), View::Overview | View::Operation { .. } | View::Trace { .. }) {
             self.rows.sort_by(|a, b| {
                 let h = |r: &Row| r.stats.as_ref().map(|s| s.health);
                 let e = |r: &Row| r.stats.as_ref().map(|s| s.window.error_pct()).unwrap_or(0.0);

@@ -168,6 +168,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
         service: None,
         correlation_id: args.correlation_id.clone(),
         text: args.grep.clone(),
+        range: None,
     });
     let fields = cfg.correlation_fields.clone();
     for e in store.events() {

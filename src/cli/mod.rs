@@ -9,7 +9,9 @@ use crate::model::{Boundary, Clock};
 use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics};
 use crate::source::files::FileLogs;
 use crate::source::sim::{Scenario, SimSource};
-use crate::source::{LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, SourceError};
+use crate::source::{
+    LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, NoTraces, SourceError,
+};
 use crate::tui::Sources;
 use crate::ui::Theme;
 use std::path::PathBuf;
@@ -210,7 +212,11 @@ impl Sources for DemoSources {
     type Metrics = SimSource;
     type Requests = SimSource;
     type Logs = AnyLogs;
+    type Traces = SimSource;
     fn metrics(&self) -> Arc<SimSource> {
+        self.0.clone()
+    }
+    fn traces(&self) -> Arc<SimSource> {
         self.0.clone()
     }
     fn logs(&self) -> Arc<AnyLogs> {
@@ -236,8 +242,12 @@ impl Sources for AwsSources {
     type Metrics = CloudWatchMetrics;
     type Requests = NoRequests;
     type Logs = AnyLogs;
+    type Traces = NoTraces;
     fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
+    }
+    fn traces(&self) -> Arc<NoTraces> {
+        Arc::new(NoTraces("X-Ray is not connected yet".into()))
     }
     fn logs(&self) -> Arc<AnyLogs> {
         self.logs.clone()

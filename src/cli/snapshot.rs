@@ -101,6 +101,28 @@ pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Resul
                 let msg = SourceMsg::Logs { generation, update, backfill: true, received: 0 };
                 queue.extend(app.on_source(msg));
             }
+            Effect::FetchTrace { generation, regions, key, from, to, service, operation } => {
+                let mut lookup = crate::source::TraceLookup::default();
+                for region in regions {
+                    let q = crate::source::TraceQuery {
+                        region,
+                        key: key.clone(),
+                        from,
+                        to,
+                        service: service.clone(),
+                        operation: operation.clone(),
+                    };
+                    let l = engine.trace_lookup(&q);
+                    if l.trace.is_some() {
+                        lookup = l;
+                        break;
+                    }
+                    if lookup.similar.is_empty() {
+                        lookup.similar = l.similar;
+                    }
+                }
+                queue.extend(app.on_source(SourceMsg::Trace { generation, result: Ok(lookup) }));
+            }
             Effect::SwitchScenario(_) => {
                 return Err("--keys: :scenario is not replayed; use --demo NAME".into());
             }

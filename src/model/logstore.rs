@@ -25,6 +25,8 @@ pub struct LogFilter {
     pub correlation_id: Option<String>,
     /// Free text, smart case: case-insensitive unless it contains a capital.
     pub text: Option<String>,
+    /// Only lines in `[from, to)` (a span's time, from the waterfall).
+    pub range: Option<(Millis, Millis)>,
 }
 
 impl LogFilter {
@@ -38,6 +40,7 @@ impl LogFilter {
         let m = Matcher::new(self);
         m.region_ok(&e.region)
             && m.service_ok(&e.service)
+            && m.time_ok(e.at)
             && m.line_ok(e.correlation_id.as_deref().map_or(0, cid_hash), &e.raw)
     }
 }
@@ -77,6 +80,7 @@ struct Matcher {
     service: Option<String>,
     cid: Option<(u64, memchr::memmem::Finder<'static>)>,
     text: Option<Needle>,
+    range: Option<(Millis, Millis)>,
 }
 
 impl Matcher {
@@ -89,7 +93,11 @@ impl Matcher {
                 .as_deref()
                 .map(|c| (cid_hash(c), memchr::memmem::Finder::new(c.as_bytes()).into_owned())),
             text: f.text.as_deref().filter(|t| !t.is_empty()).map(Needle::new),
+            range: f.range,
         }
+    }
+    fn time_ok(&self, at: Millis) -> bool {
+        self.range.is_none_or(|(from, to)| at >= from && at < to)
     }
     /// A line that names no region (a plain file line) is in every region.
     fn region_ok(&self, r: &str) -> bool {
@@ -306,6 +314,7 @@ impl LogStore {
         };
         (l.region == 0 || id_ok(self.region_id, l.region))
             && id_ok(self.service_id, l.service)
+            && self.matcher.time_ok(l.at)
             && self.matcher.line_ok(l.cid, &l.raw)
     }
 

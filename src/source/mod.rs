@@ -189,6 +189,20 @@ impl LogSource for NoLogs {
     }
 }
 
+/// A trace source for sources without traces: says so in the pane.
+#[derive(Clone, Debug)]
+pub struct NoTraces(pub String);
+
+impl TraceSource for NoTraces {
+    fn name(&self) -> &str {
+        "no traces"
+    }
+
+    async fn trace(&self, _q: TraceQuery) -> Result<TraceLookup, SourceError> {
+        Err(SourceError::new(SourceErrorKind::Invalid, self.0.clone()))
+    }
+}
+
 /// How to find a request's trace.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum TraceKey {

@@ -73,6 +73,9 @@ pub fn title(app: &App) -> String {
     if let Some(t) = &lp.text {
         parts.push(format!("/{t}"));
     }
+    if let Some((from, to)) = lp.range {
+        parts.push(format!("{}–{}", time_ms(from), time_ms(to)));
+    }
     parts.push(if lp.follow { "FOLLOWING".into() } else { "PAUSED (f follows)".into() });
     parts.push(format!(
         "{} shown · {} filtered out · {} dropped",

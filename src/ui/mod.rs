@@ -16,6 +16,7 @@ pub mod logs;
 mod red;
 mod requests;
 pub mod theme;
+pub mod waterfall;
 
 pub use red::sparkline;
 pub use theme::Theme;
@@ -75,6 +76,7 @@ fn pane(f: &mut Frame, area: Rect, title: String, theme: &Theme, focused: bool) 
 fn wanted_main(app: &App) -> u16 {
     let rows = match app.view() {
         View::Operation { .. } => app.failing.requests.len().max(1),
+        View::Trace { .. } => app.trace.rows().max(1) + 2 + if app.trace.detail { 14 } else { 0 },
         View::Overview => {
             let mut groups: Vec<&str> =
                 app.rows.iter().filter_map(|r| r.group.as_deref()).collect();
@@ -141,6 +143,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         Layout::vertical([Constraint::Length(main_h), Constraint::Min(0)]).areas(body);
     match app.view() {
         View::Operation { .. } => requests::draw(f, pane, app, theme),
+        View::Trace { .. } => waterfall::draw(f, pane, app, theme),
         _ => red::draw(f, pane, app, theme, source_problem(app, wall_now).as_deref()),
     }
     logs::draw(f, log_pane, app, theme, wall_now);
@@ -245,6 +248,7 @@ fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 pub const COMMANDS: &[(&str, &str)] = &[
     (":region NAME", "drill into a region of the boundary"),
     (":cid [ID]", "log tail of one correlation id (no ID clears)"),
+    (":trace ID", "waterfall of a request: its correlation id or X-Ray trace id"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
     (":top", "back to all regions"),
     (":scenario NAME", "switch the demo to another built-in scenario"),

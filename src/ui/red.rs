@@ -97,7 +97,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option
         View::Overview => ("Regional RED".to_string(), "REGION"),
         View::Region { region } => (format!("Services in {region}"), "SERVICE"),
         View::Service { service, .. } => (format!("Operations of {service}"), "OPERATION"),
-        View::Operation { .. } => return,
+        View::Operation { .. } | View::Trace { .. } => return,
     };
     let title = format!(
         " {what} · last {} vs {} baseline ",

@@ -739,6 +739,70 @@ impl Engine {
         })
     }
 
+    /// A request's trace by correlation id or trace id in `[from, to)`; when the request was
+    /// not sampled (or not found), sampled requests like it instead: the same flow (or the
+    /// hinted service and operation) within five minutes of it, failing first.
+    pub fn trace_lookup(&self, q: &crate::source::TraceQuery) -> crate::source::TraceLookup {
+        use crate::source::{TraceKey, TraceLookup};
+        let Some(ri) = self.region_index(&q.region) else { return TraceLookup::default() };
+        let found = match &q.key {
+            TraceKey::CorrelationId(c) => self.find_request(&q.region, c, q.from, q.to),
+            TraceKey::TraceId(t) => self
+                .find_where(ri, q.from, q.to, |r| self.trace_id(r).as_deref() == Some(t.as_str())),
+        };
+        if let Some(trace) = found.as_ref().and_then(|r| self.trace(r)) {
+            return TraceLookup { trace: Some(trace), similar: Vec::new() };
+        }
+        let (around, flow) = match &found {
+            Some(r) => (r.at, Some(r.flow)),
+            None => (q.to, None),
+        };
+        let here = |r: &SimRequest| {
+            let f = &self.scenario.flows[r.flow as usize];
+            flow.is_none_or(|fl| fl == r.flow)
+                && f.steps.iter().any(|s| {
+                    q.service.as_deref().is_none_or(|x| x == s.service)
+                        && q.operation.as_deref().is_none_or(|x| x == s.operation)
+                })
+        };
+        let from = (around - 5 * MINUTE_MS).max(q.from);
+        let to = (around + 5 * MINUTE_MS).min(q.to);
+        let mut similar = Vec::new();
+        for minute in from.div_euclid(MINUTE_MS)..=(to - 1).div_euclid(MINUTE_MS) {
+            for fl in 0..self.flows.len() as u16 {
+                for r in self.requests_in(ri, fl, minute) {
+                    if r.at < from || r.at >= to || !here(&r) {
+                        continue;
+                    }
+                    if let Some(t) = self.trace(&r) {
+                        similar.push(summary(&t));
+                    }
+                }
+            }
+        }
+        // Failing first, then the nearest in time.
+        similar.sort_by_key(|s| (!s.failed(), (s.start - around).abs()));
+        similar.truncate(20);
+        TraceLookup { trace: None, similar }
+    }
+
+    fn find_where(
+        &self,
+        ri: u16,
+        from: Millis,
+        to: Millis,
+        pred: impl Fn(&SimRequest) -> bool,
+    ) -> Option<SimRequest> {
+        for minute in from.div_euclid(MINUTE_MS)..=(to - 1).div_euclid(MINUTE_MS) {
+            for flow in 0..self.flows.len() as u16 {
+                if let Some(r) = self.requests_in(ri, flow, minute).into_iter().find(&pred) {
+                    return Some(r);
+                }
+            }
+        }
+        None
+    }
+
     /// Find a request by correlation id in a region, searching `[from, to)`.
     pub fn find_request(
         &self,
@@ -837,4 +901,23 @@ fn serde_json_line(
     }
     line.push('}');
     line
+}
+
+/// The summary a trace search lists.
+pub fn summary(t: &Trace) -> crate::model::TraceSummary {
+    let root = t.spans.iter().find(|s| s.parent.is_none()).or(t.spans.first());
+    let start = t.spans.iter().map(|s| s.start).min().unwrap_or(0);
+    let end = t.spans.iter().map(|s| s.start as f64 + s.duration_ms).fold(start as f64, f64::max);
+    crate::model::TraceSummary {
+        trace_id: t.trace_id.clone(),
+        correlation_id: Some(t.correlation_id.clone()).filter(|c| !c.is_empty()),
+        service: root.map(|s| s.service.clone()).unwrap_or_default(),
+        operation: root.map(|s| s.operation.clone()).unwrap_or_default(),
+        start,
+        duration_ms: end - start as f64,
+        status: root.map_or(0, |s| s.status),
+        has_error: t.spans.iter().any(|s| s.outcome == Outcome::Error),
+        has_fault: t.spans.iter().any(|s| s.outcome == Outcome::Fault),
+        has_throttle: t.spans.iter().any(|s| s.outcome == Outcome::Throttle),
+    }
 }

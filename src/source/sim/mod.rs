@@ -7,12 +7,13 @@
 mod engine;
 pub mod scenario;
 
-pub use engine::{Engine, Hop, SimRequest};
+pub use engine::{Engine, Hop, SimRequest, summary};
 pub use scenario::Scenario;
 
 use crate::model::{Boundary, MetricsQuery, MetricsSnapshot, Millis, RequestSample, Scope};
 use crate::source::{
     LogBatch, LogQuery, LogSource, MetricsSource, RequestSource, SourceError, SourceErrorKind,
+    TraceLookup, TraceQuery, TraceSource,
 };
 use std::sync::Arc;
 
@@ -89,5 +90,21 @@ impl LogSource for SimSource {
             LogBatch { events, sampled: false, truncated }
         })
         .await
+    }
+}
+
+impl TraceSource for SimSource {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn trace(&self, q: TraceQuery) -> Result<TraceLookup, SourceError> {
+        if !self.boundary.contains(&q.region) {
+            return Err(SourceError::new(
+                SourceErrorKind::Invalid,
+                format!("{} is outside the boundary", q.region),
+            ));
+        }
+        self.blocking(move |e, _| e.trace_lookup(&q)).await
     }
 }

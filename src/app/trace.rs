@@ -1,0 +1,179 @@
+//! The span waterfall's state: the trace (or similar traces) of the request on top of the
+//! drill-down, its layout, folds, selection and detail.
+
+use super::{App, Effect, Focus, Level, View};
+use crate::analysis::waterfall::{self, Waterfall};
+use crate::model::{Millis, Span};
+use crate::source::{SourceError, TraceKey, TraceLookup};
+use std::collections::HashSet;
+
+#[derive(Default)]
+pub struct TracePane {
+    pub generation: u64,
+    pub loading: bool,
+    pub key: Option<TraceKey>,
+    pub lookup: Option<TraceLookup>,
+    pub error: Option<String>,
+    /// Computed when the trace or the folds change, never while drawing.
+    pub layout: Waterfall,
+    pub folded: HashSet<String>,
+    pub critical: bool,
+    pub detail: bool,
+}
+
+impl TracePane {
+    pub fn trace(&self) -> Option<&crate::model::Trace> {
+        self.lookup.as_ref()?.trace.as_ref()
+    }
+
+    /// Rows the waterfall (or the list of similar traces) has.
+    pub fn rows(&self) -> usize {
+        match (&self.lookup, self.trace()) {
+            (_, Some(_)) => self.layout.rows.len(),
+            (Some(l), None) => l.similar.len(),
+            _ => 0,
+        }
+    }
+
+    fn relayout(&mut self) {
+        self.layout = match self.trace() {
+            Some(t) => waterfall::layout(t, &self.folded),
+            None => Waterfall::default(),
+        };
+    }
+}
+
+impl App {
+    /// Open the waterfall of a request: by correlation id from a failing request, or by
+    /// trace id from the list of similar traces. The log tail follows the request.
+    pub fn open_trace(&mut self, key: TraceKey) -> Vec<Effect> {
+        let (region, service, operation) = match self.view().clone() {
+            View::Operation { region, service, operation } => {
+                (Some(region), Some(service), Some(operation))
+            }
+            View::Trace { region, service, operation, .. } => (Some(region), service, operation),
+            View::Region { region } => (Some(region), None, None),
+            View::Service { region, service } => (Some(region), Some(service), None),
+            View::Overview => (None, None, None),
+        };
+        let regions: Vec<String> = match &region {
+            Some(r) => vec![r.clone()],
+            None => self.boundary.regions().map(|(_, r)| r.to_string()).collect(),
+        };
+        let label = match &key {
+            TraceKey::CorrelationId(c) | TraceKey::TraceId(c) => c.clone(),
+        };
+        let view = View::Trace {
+            region: regions.first().cloned().unwrap_or_default(),
+            service: service.clone(),
+            operation: operation.clone(),
+            key: label,
+        };
+        if matches!(self.view(), View::Trace { .. }) {
+            self.stack.pop();
+        }
+        self.stack.push(Level { view, selected: 0 });
+        self.focus = Focus::Main;
+        self.trace.generation += 1;
+        self.trace.loading = true;
+        self.trace.lookup = None;
+        self.trace.error = None;
+        self.trace.folded.clear();
+        self.trace.detail = false;
+        self.trace.key = Some(key.clone());
+        self.trace.relayout();
+        let to = self.clock.now();
+        let mut fx = vec![Effect::FetchTrace {
+            generation: self.trace.generation,
+            regions,
+            key: key.clone(),
+            from: to - self.window,
+            to,
+            service,
+            operation,
+        }];
+        if let TraceKey::CorrelationId(c) = key {
+            fx.extend(self.set_correlation(Some(c)));
+            self.focus = Focus::Main;
+        }
+        fx
+    }
+
+    pub fn on_trace(&mut self, generation: u64, result: Result<TraceLookup, SourceError>) {
+        if generation != self.trace.generation {
+            return;
+        }
+        self.trace.loading = false;
+        match result {
+            Ok(l) => {
+                self.trace.lookup = Some(l);
+                self.trace.error = None;
+            }
+            Err(e) => {
+                let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
+                self.trace.error = Some(format!("{}{hint}", e.message));
+            }
+        }
+        self.trace.relayout();
+        // The request's own correlation id follows the trace that was found.
+        let cid = self.trace.trace().map(|t| t.correlation_id.clone()).filter(|c| !c.is_empty());
+        if let Some(c) = cid
+            && self.logs.correlation_id.as_deref() != Some(c.as_str())
+        {
+            self.logs.correlation_id = Some(c);
+        }
+        let last = self.trace.rows().saturating_sub(1);
+        if let Some(l) = self.stack.last_mut() {
+            l.selected = l.selected.min(last);
+        }
+    }
+
+    /// The selected span of the waterfall.
+    pub fn selected_span(&self) -> Option<&Span> {
+        let View::Trace { .. } = self.view() else { return None };
+        let row = self.trace.layout.rows.get(self.level().selected)?;
+        self.trace.trace()?.spans.get(row.span)
+    }
+
+    /// Enter in the waterfall: open a similar trace, or show the span in full.
+    pub(super) fn trace_enter(&mut self) -> Vec<Effect> {
+        if self.trace.trace().is_none() {
+            let id = self
+                .trace
+                .lookup
+                .as_ref()
+                .and_then(|l| l.similar.get(self.level().selected))
+                .map(|s| s.trace_id.clone());
+            return match id {
+                Some(id) => self.open_trace(TraceKey::TraceId(id)),
+                None => Vec::new(),
+            };
+        }
+        self.trace.detail = !self.trace.detail;
+        Vec::new()
+    }
+
+    pub(super) fn trace_fold(&mut self) {
+        let Some(id) = self.selected_span().map(|s| s.id.clone()) else { return };
+        if !self.trace.folded.remove(&id) {
+            self.trace.folded.insert(id);
+        }
+        self.trace.relayout();
+    }
+
+    /// `l` on a span: the log tail of its request, limited to the span's time.
+    pub(super) fn span_logs(&mut self) -> Vec<Effect> {
+        let Some(s) = self.selected_span() else { return Vec::new() };
+        let cid = s
+            .correlation_id
+            .clone()
+            .or_else(|| self.trace.trace().map(|t| t.correlation_id.clone()))
+            .filter(|c| !c.is_empty());
+        let range: (Millis, Millis) = (s.start, waterfall::span_end(s) + 1);
+        let service = s.service.clone();
+        self.logs.range = Some(range);
+        let fx = self.set_correlation(cid);
+        self.message = Some((format!("logs of {service} during its span"), false));
+        fx
+    }
+}

@@ -1,0 +1,152 @@
+//! The span waterfall: from a failing request, by correlation id or trace id, the
+//! not-sampled case with similar traces, and its keys.
+
+mod common;
+
+use warroom::app::{Action, App, View};
+use warroom::model::Outcome;
+
+fn drill_to_failing(app: &mut App) {
+    for _ in 0..3 {
+        let fx = app.update(Action::DrillIn);
+        common::serve(app, fx);
+    }
+    assert!(matches!(app.view(), View::Operation { .. }), "{:?}", app.view());
+}
+
+fn command(app: &mut App, line: &str) {
+    let fx = app.run_command(line);
+    common::serve(app, fx);
+}
+
+fn act(app: &mut App, a: Action) {
+    let fx = app.update(a);
+    common::serve(app, fx);
+}
+
+#[test]
+fn a_sampled_failing_request_opens_its_waterfall_with_the_timeout_marked() {
+    let mut app = common::app();
+    drill_to_failing(&mut app);
+    let View::Operation { service, operation, .. } = app.view().clone() else { unreachable!() };
+    assert_eq!(
+        (service.as_str(), operation.as_str()),
+        ("invoice-approval-worker", "ApproveInvoice")
+    );
+    let i = app
+        .failing
+        .requests
+        .iter()
+        .position(|r| r.trace_id.is_some())
+        .expect("a sampled failing request");
+    let want = app.failing.requests[i].clone();
+    app.stack.last_mut().unwrap().selected = i;
+    act(&mut app, Action::DrillIn);
+    let t = app.trace.trace().expect("the trace");
+    assert_eq!(Some(&t.trace_id), want.trace_id.as_ref());
+    assert_eq!(t.correlation_id, want.correlation_id);
+    assert_eq!(app.logs.correlation_id.as_deref(), Some(want.correlation_id.as_str()));
+    let rows = &app.trace.layout.rows;
+    let worker = rows
+        .iter()
+        .find(|r| t.spans[r.span].service == "invoice-approval-worker")
+        .expect("the worker's span");
+    assert_eq!(t.spans[worker.span].outcome, Outcome::Fault);
+    let ledger = rows.iter().find(|r| t.spans[r.span].service == "ledger-api").expect("ledger");
+    assert!(ledger.cut_off, "the downstream call outlived the timed-out worker");
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains("⏱ caller timed out"), "{screen}");
+    assert!(screen.contains("✖ fault 504"), "{screen}");
+    assert!(screen.contains("↝ invoice-approval-worker ApproveInvoice"), "async hop: {screen}");
+    assert!(screen.contains(&format!("cid {}", want.correlation_id)), "{screen}");
+    insta::assert_snapshot!("waterfall_160x48", screen);
+    insta::assert_snapshot!("waterfall_80x24", common::render(&app, 80, 24, 0));
+
+    // Fold the root: only it is left.
+    app.stack.last_mut().unwrap().selected = 0;
+    act(&mut app, Action::Fold);
+    assert_eq!(app.trace.layout.rows.len(), 1);
+    act(&mut app, Action::Fold);
+    assert_eq!(app.trace.layout.rows.len(), t_len(&app));
+    // The critical path runs through the worker to the ledger call.
+    act(&mut app, Action::CriticalPath);
+    assert!(app.trace.critical);
+    let crit: Vec<String> = app
+        .trace
+        .layout
+        .rows
+        .iter()
+        .filter(|r| r.critical)
+        .map(|r| app.trace.trace().unwrap().spans[r.span].service.clone())
+        .collect();
+    assert_eq!(crit, ["invoice-api", "invoice-approval-worker", "ledger-api"]);
+    // The worker's span in full, then its log lines.
+    let w = app
+        .trace
+        .layout
+        .rows
+        .iter()
+        .position(|r| app.trace.trace().unwrap().spans[r.span].service == "invoice-approval-worker")
+        .unwrap();
+    app.stack.last_mut().unwrap().selected = w;
+    act(&mut app, Action::Pretty);
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains("Task timed out after 3.00 seconds"), "{screen}");
+    assert!(screen.contains("via               eu-invoices"), "{screen}");
+    act(&mut app, Action::ShowLogs);
+    let (from, to) = app.logs.range.expect("the span's time range");
+    let lines: Vec<_> = app.logs.store.events().collect();
+    assert!(!lines.is_empty());
+    assert!(lines.iter().all(|e| e.at >= from && e.at < to));
+    assert!(
+        lines.iter().all(|e| e.correlation_id.as_deref() == Some(want.correlation_id.as_str()))
+    );
+    act(&mut app, Action::Back); // closes the detail
+    assert!(!app.trace.detail);
+    act(&mut app, Action::Back);
+    assert!(matches!(app.view(), View::Operation { .. }));
+}
+
+fn t_len(app: &App) -> usize {
+    app.trace.trace().unwrap().spans.len()
+}
+
+#[test]
+fn the_story_request_was_not_sampled_and_similar_traces_open() {
+    let mut app = common::app();
+    command(&mut app, "trace c-9f3a6e1d");
+    let l = app.trace.lookup.as_ref().expect("an answer");
+    assert!(l.trace.is_none(), "c-9f3a6e1d is not sampled");
+    assert!(l.similar.len() >= 5, "{}", l.similar.len());
+    assert!(l.similar[0].failed(), "failing first");
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains("no sampled trace for c-9f3a6e1d"), "{screen}");
+    insta::assert_snapshot!("not_sampled_160x48", screen);
+    insta::assert_snapshot!("not_sampled_80x24", common::render(&app, 80, 24, 0));
+    // The log tail still shows the request's own lines.
+    assert_eq!(app.logs.store.shown(), 5);
+    let id = l.similar[1].trace_id.clone();
+    act(&mut app, Action::Down);
+    act(&mut app, Action::DrillIn);
+    let t = app.trace.trace().expect("the similar trace opens");
+    assert_eq!(t.trace_id, id);
+    assert!(t.spans.iter().any(|s| s.outcome.is_failure()));
+    // `:trace` with a trace id opens it directly.
+    let mut app = common::app();
+    command(&mut app, &format!("trace {id}"));
+    assert_eq!(app.trace.trace().map(|t| t.trace_id.clone()), Some(id));
+}
+
+#[test]
+fn a_request_that_does_not_exist_says_so() {
+    let mut app = common::app();
+    command(&mut app, "region eu-west-1");
+    command(&mut app, "trace 1-00000000-000000000000000000000000");
+    let l = app.trace.lookup.as_ref().expect("an answer");
+    assert!(l.trace.is_none());
+    let screen = common::render(&app, 120, 40, 0);
+    assert!(
+        screen.contains("no sampled trace for 1-00000000-000000000000000000000000"),
+        "{screen}"
+    );
+}
