@@ -20,6 +20,8 @@ enum Command {
     Snapshot(warroom::cli::snapshot::SnapshotArgs),
     /// Print a request's log lines in time order (the log tail's sources and filter).
     Logs(warroom::cli::logs::LogsArgs),
+    /// Print a request's span waterfall as text, or its trace as JSON.
+    Trace(warroom::cli::trace::TraceArgs),
 }
 
 fn init_logging() {
@@ -71,6 +73,17 @@ fn main() -> ExitCode {
             Ok(false) => ExitCode::from(1),
             Err(e) => {
                 eprintln!("warroom logs: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
+    if let Some(Command::Trace(args)) = &cli.command {
+        let mut out = std::io::stdout().lock();
+        return match rt.block_on(warroom::cli::trace::run(args, &mut out)) {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::from(1),
+            Err(e) => {
+                eprintln!("warroom trace: {e}");
                 ExitCode::from(2)
             }
         };

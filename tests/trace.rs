@@ -150,3 +150,40 @@ fn a_request_that_does_not_exist_says_so() {
         "{screen}"
     );
 }
+
+fn warroom(args: &[&str]) -> (String, String, i32) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("WARROOM_DATA", std::env::temp_dir().join("warroom-test-data"))
+        .env_remove("WARROOM_CONFIG")
+        .output()
+        .expect("run warroom");
+    (
+        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn headless_trace_prints_the_waterfall_or_the_similar_traces() {
+    let (out, err, code) = warroom(&["trace", "--correlation-id", "c-9f3a6e1d", "--at", "09:20"]);
+    assert_eq!((out.as_str(), code), ("", 1), "{err}");
+    assert!(err.contains("no sampled trace for c-9f3a6e1d"), "{err}");
+    let first = err.lines().nth(2).expect("a similar trace");
+    let id = first.split_whitespace().nth(1).expect("its trace id").to_string();
+    assert!(id.starts_with("1-"), "{first}");
+    assert!(first.ends_with("fault"), "failing first: {first}");
+    let (out, err, code) = warroom(&["trace", "--trace-id", &id, "--at", "09:20"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.starts_with(&format!("trace {id} · correlation id c-")), "{out}");
+    assert!(out.contains("↝ invoice-approval-worker ApproveInvoice via eu-invoices  ✖ fault 504"), "{out}");
+    assert!(out.contains("ledger-api POST /ledger/approvals  ⏱ caller timed out"), "{out}");
+    let (out, _, code) = warroom(&["trace", "--trace-id", &id, "--at", "09:20", "--format", "json"]);
+    assert_eq!(code, 0);
+    let t: warroom::model::Trace = serde_json::from_str(&out).expect("the trace as JSON");
+    assert_eq!(t.trace_id, id);
+    assert_eq!(t.spans.len(), 4);
+    let (_, err, code) = warroom(&["trace", "--at", "09:20"]);
+    assert_eq!(code, 2, "{err}");
+}

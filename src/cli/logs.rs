@@ -83,8 +83,14 @@ pub fn json_line(e: &LogEvent) -> String {
         "message": e.message,
         "raw": e.raw,
     });
-    let mut out = String::new();
-    for c in v.to_string().chars() {
+    safe_json(&v.to_string())
+}
+
+/// JSON text with DEL and C1 controls escaped as well (JSON itself only escapes C0), so it is
+/// safe to print to a terminal.
+pub fn safe_json(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
         if c == '\u{7f}' || ('\u{80}'..='\u{9f}').contains(&c) {
             out.push_str(&format!("\\u{:04x}", c as u32));
         } else {

@@ -2,6 +2,7 @@
 
 pub mod logs;
 pub mod snapshot;
+pub mod trace;
 
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
@@ -11,6 +12,7 @@ use crate::source::files::FileLogs;
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
     LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, NoTraces, SourceError,
+    TraceLookup, TraceQuery, TraceSource,
 };
 use crate::tui::Sources;
 use crate::ui::Theme;
@@ -178,6 +180,38 @@ impl LogSource for AnyLogs {
             AnyLogs::None(n) => n.follow(q, clock, sink).await,
         }
     }
+}
+
+/// Any of the trace sources, chosen at start.
+pub enum AnyTraces {
+    Sim(Arc<SimSource>),
+    None(NoTraces),
+}
+
+impl TraceSource for AnyTraces {
+    fn name(&self) -> &str {
+        match self {
+            AnyTraces::Sim(s) => TraceSource::name(s.as_ref()),
+            AnyTraces::None(n) => n.name(),
+        }
+    }
+
+    async fn trace(&self, q: TraceQuery) -> Result<TraceLookup, SourceError> {
+        match self {
+            AnyTraces::Sim(s) => s.trace(q).await,
+            AnyTraces::None(n) => n.trace(q).await,
+        }
+    }
+}
+
+/// The trace source of the AWS cockpit.
+pub async fn aws_traces(_cfg: &Config) -> AnyTraces {
+    AnyTraces::None(NoTraces("X-Ray is not connected yet".into()))
+}
+
+/// Traces from a file given with `--source PATH`.
+pub fn file_traces(path: &std::path::Path) -> Result<AnyTraces, String> {
+    Err(format!("{}: trace files are not read yet", path.display()))
 }
 
 /// The log source of the AWS cockpit: CloudWatch Logs over the services' log groups, or

@@ -1,0 +1,189 @@
+//! `warroom trace`: a request's waterfall as text (indented tree, offsets, durations,
+//! markers) or its parsed trace as JSON; the same sources and layout as the pane.
+
+use super::{AnyTraces, CockpitArgs};
+use crate::analysis::fmt_ms;
+use crate::analysis::waterfall::layout;
+use crate::config::{SourceKind, parse_window};
+use crate::model::{Millis, Trace, TraceSummary, format_hms};
+use crate::source::{TraceKey, TraceLookup, TraceQuery, TraceSource};
+use crate::ui::sanitize;
+use crate::ui::waterfall::marker;
+use std::collections::HashSet;
+use std::io::Write;
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// The waterfall as an indented tree with offsets, durations and markers.
+    #[default]
+    Text,
+    /// The parsed trace.
+    Json,
+}
+
+#[derive(Clone, Debug, clap::Args)]
+#[group(id = "key", required = true, multiple = false, args = ["correlation_id", "trace_id"])]
+pub struct TraceArgs {
+    /// The request's correlation id.
+    #[arg(long, value_name = "ID")]
+    pub correlation_id: Option<String>,
+    /// The X-Ray trace id.
+    #[arg(long, value_name = "ID")]
+    pub trace_id: Option<String>,
+    /// How far back to look (default: the window, 15m).
+    #[arg(long, value_name = "DUR", value_parser = parse_window)]
+    pub since: Option<Millis>,
+    /// Where the trace comes from: demo, aws, or a file (the JSON of `aws xray
+    /// batch-get-traces`, or segment documents).
+    #[arg(long, value_name = "demo|aws|PATH")]
+    pub source: Option<String>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    #[command(flatten)]
+    pub cockpit: CockpitArgs,
+}
+
+/// The waterfall as text, one span a line.
+pub fn waterfall_text(t: &Trace) -> String {
+    let w = layout(t, &HashSet::new());
+    let mut out = format!(
+        "trace {} · correlation id {} · {} · {} spans · {} errors · {} faults · {} throttles\n",
+        t.trace_id,
+        if t.correlation_id.is_empty() { "-" } else { &t.correlation_id },
+        fmt_ms(w.duration_ms()),
+        t.spans.len(),
+        w.errors,
+        w.faults,
+        w.throttles
+    );
+    for r in &w.rows {
+        let s = &t.spans[r.span];
+        let link = if s.link == crate::model::SpanLink::Async { "↝ " } else { "" };
+        let via = s.via.as_deref().map(|v| format!(" via {v}")).unwrap_or_default();
+        let mark = marker(s, r.cut_off);
+        out.push_str(&format!(
+            "{:>9} {:>9}  {}{link}{} {}{via}{}{}\n",
+            format!("+{}", fmt_ms((s.start - w.start) as f64)),
+            fmt_ms(s.duration_ms),
+            "  ".repeat(r.depth.min(40)),
+            s.service,
+            s.operation,
+            if mark.is_empty() { "" } else { "  " },
+            mark
+        ));
+    }
+    sanitize_lines(&out)
+}
+
+/// Neutralise control characters line by line, keeping the newlines.
+fn sanitize_lines(s: &str) -> String {
+    s.lines().map(sanitize).collect::<Vec<_>>().join("\n") + "\n"
+}
+
+pub fn similar_text(similar: &[TraceSummary]) -> String {
+    let mut out = String::new();
+    for s in similar {
+        let outcome = if s.has_fault {
+            "fault"
+        } else if s.has_error {
+            "error"
+        } else if s.has_throttle {
+            "throttled"
+        } else {
+            "ok"
+        };
+        out.push_str(&format!(
+            "  {}  {}  {}  {} {}  {}  {outcome}\n",
+            format_hms(s.start),
+            s.trace_id,
+            s.correlation_id.as_deref().unwrap_or("-"),
+            s.service,
+            s.operation,
+            fmt_ms(s.duration_ms)
+        ));
+    }
+    sanitize_lines(&out)
+}
+
+/// Run the command; `Ok(false)` when no trace was found (the similar ones are on stderr).
+pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String> {
+    let mut cockpit = args.cockpit.clone();
+    match args.source.as_deref() {
+        Some("demo") => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
+        Some("aws") => cockpit.aws = true,
+        _ => {}
+    }
+    let setup = super::setup(&cockpit)?;
+    let cfg = setup.config;
+    let regions: Vec<String> = match &cockpit.region {
+        Some(r) if !cfg.boundary.contains(r) => {
+            return Err(format!("--region {r}: not in the boundary"));
+        }
+        Some(r) => vec![r.clone()],
+        None => cfg.boundary.regions().map(|(_, r)| r.to_string()).collect(),
+    };
+    let file = args.source.as_deref().filter(|s| !matches!(*s, "demo" | "aws"));
+    let (source, now) = match (file, setup.scenario) {
+        (Some(path), _) => (super::file_traces(std::path::Path::new(path))?, None),
+        (None, Some(sc)) if cfg.source == SourceKind::Demo => {
+            let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
+            (AnyTraces::Sim(sources.0), Some(clock.now()))
+        }
+        _ => (super::aws_traces(&cfg).await, Some(crate::tui::wall_now())),
+    };
+    let key = match (&args.correlation_id, &args.trace_id) {
+        (Some(c), _) => TraceKey::CorrelationId(c.clone()),
+        (None, Some(t)) => TraceKey::TraceId(t.clone()),
+        (None, None) => return Err("--correlation-id or --trace-id is needed".into()),
+    };
+    let since = args.since.unwrap_or(cfg.window);
+    let (from, to) = match now {
+        Some(n) => (n - since, n),
+        None => (Millis::MIN / 2, Millis::MAX / 2),
+    };
+    let mut found = TraceLookup::default();
+    for region in &regions {
+        let q = TraceQuery {
+            region: region.clone(),
+            key: key.clone(),
+            from,
+            to,
+            service: None,
+            operation: None,
+        };
+        let l = source.trace(q).await.map_err(|e| {
+            let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
+            format!("{region}: {}{hint}", e.message)
+        })?;
+        if l.trace.is_some() {
+            found = l;
+            break;
+        }
+        if found.similar.is_empty() {
+            found.similar = l.similar;
+        }
+    }
+    let Some(t) = found.trace else {
+        let what = match &key {
+            TraceKey::CorrelationId(c) | TraceKey::TraceId(c) => c,
+        };
+        eprintln!("warroom trace: no sampled trace for {}", sanitize(what));
+        if !found.similar.is_empty() {
+            eprintln!("similar traces (failing first; open one with --trace-id):");
+            eprint!("{}", similar_text(&found.similar));
+        }
+        return Ok(false);
+    };
+    let text = match args.format {
+        Format::Text => waterfall_text(&t),
+        Format::Json => {
+            let json =
+                serde_json::to_string_pretty(&t).map_err(|e| format!("cannot write JSON: {e}"))?;
+            super::logs::safe_json(&json) + "\n"
+        }
+    };
+    match out.write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write: {e}")),
+        _ => Ok(true),
+    }
+}
