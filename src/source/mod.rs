@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod files;
 pub mod sim;
+pub mod xray;
 
 use crate::model::{
     Clock, LogEvent, MetricsQuery, MetricsSnapshot, Millis, RequestSample, SECOND_MS, Scope, Trace,
