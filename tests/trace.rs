@@ -177,13 +177,41 @@ fn headless_trace_prints_the_waterfall_or_the_similar_traces() {
     let (out, err, code) = warroom(&["trace", "--trace-id", &id, "--at", "09:20"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.starts_with(&format!("trace {id} · correlation id c-")), "{out}");
-    assert!(out.contains("↝ invoice-approval-worker ApproveInvoice via eu-invoices  ✖ fault 504"), "{out}");
+    assert!(
+        out.contains("↝ invoice-approval-worker ApproveInvoice via eu-invoices  ✖ fault 504"),
+        "{out}"
+    );
     assert!(out.contains("ledger-api POST /ledger/approvals  ⏱ caller timed out"), "{out}");
-    let (out, _, code) = warroom(&["trace", "--trace-id", &id, "--at", "09:20", "--format", "json"]);
+    let (out, _, code) =
+        warroom(&["trace", "--trace-id", &id, "--at", "09:20", "--format", "json"]);
     assert_eq!(code, 0);
     let t: warroom::model::Trace = serde_json::from_str(&out).expect("the trace as JSON");
     assert_eq!(t.trace_id, id);
     assert_eq!(t.spans.len(), 4);
     let (_, err, code) = warroom(&["trace", "--at", "09:20"]);
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn headless_trace_reads_xray_files_and_neutralises_their_text() {
+    let api = r#"{"name":"invoice-api","id":"70de5b6f19ff9a0a","trace_id":"1-581cf771-a006649127e371903a2de979","start_time":1773306700.0,"end_time":1773306703.5,"http":{"request":{"method":"POST","url":"https://api/invoices/1/approve"},"response":{"status":502}},"fault":true,"annotations":{"correlation_id":"c-file"},"subsegments":[{"id":"53995c3f42cd8ad8","name":"SQS","namespace":"aws","start_time":1773306700.1,"end_time":1773306700.2,"aws":{"operation":"SendMessage","queue_url":"https://sqs/eu-invoices"}}]}"#;
+    let worker = r#"{"name":"worker\u001b[2J","id":"6b55dcc497932f43","trace_id":"1-581cf771-a006649127e371903a2de979","parent_id":"53995c3f42cd8ad8","start_time":1773306700.3,"end_time":1773306703.3,"fault":true,"cause":{"exceptions":[{"message":"Task timed out","type":"Timeout"}]}}"#;
+    let batch = serde_json::json!({
+        "Traces": [{"Id": "1-581cf771-a006649127e371903a2de979", "Duration": 3.5,
+            "Segments": [{"Id": "70de5b6f19ff9a0a", "Document": api}, {"Id": "6b55dcc497932f43", "Document": worker}]}],
+        "UnprocessedTraceIds": []
+    });
+    let dir = std::env::temp_dir().join(format!("warroom-trace-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("batch.json");
+    std::fs::write(&path, batch.to_string()).unwrap();
+    let p = path.to_str().unwrap();
+    let (out, err, code) = warroom(&["trace", "--correlation-id", "c-file", "--source", p]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("invoice-api"), "{out}");
+    assert!(out.contains("↝ worker␛[2J"), "the async hop, its name neutralised: {out}");
+    assert!(!out.contains('\u{1b}'));
+    let (_, err, code) = warroom(&["trace", "--correlation-id", "c-other", "--source", p]);
+    assert_eq!(code, 1);
+    assert!(err.contains("1-581cf771-a006649127e371903a2de979"), "listed as similar: {err}");
 }

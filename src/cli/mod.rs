@@ -8,7 +8,7 @@ use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
 use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics};
-use crate::source::files::FileLogs;
+use crate::source::files::{FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
     LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, NoTraces, SourceError,
@@ -61,6 +61,10 @@ pub struct CockpitArgs {
     /// filter-log-events`), following what is appended.
     #[arg(long, value_name = "PATH")]
     pub logs: Option<PathBuf>,
+    /// Read traces for the waterfall from this file (the JSON of `aws xray
+    /// batch-get-traces`, or X-Ray segment documents).
+    #[arg(long, value_name = "PATH")]
+    pub traces: Option<PathBuf>,
 }
 
 fn parse_at(s: &str) -> Result<i64, String> {
@@ -185,6 +189,7 @@ impl LogSource for AnyLogs {
 /// Any of the trace sources, chosen at start.
 pub enum AnyTraces {
     Sim(Arc<SimSource>),
+    File(Arc<FileTraces>),
     None(NoTraces),
 }
 
@@ -192,6 +197,7 @@ impl TraceSource for AnyTraces {
     fn name(&self) -> &str {
         match self {
             AnyTraces::Sim(s) => TraceSource::name(s.as_ref()),
+            AnyTraces::File(f) => f.name(),
             AnyTraces::None(n) => n.name(),
         }
     }
@@ -199,6 +205,7 @@ impl TraceSource for AnyTraces {
     async fn trace(&self, q: TraceQuery) -> Result<TraceLookup, SourceError> {
         match self {
             AnyTraces::Sim(s) => s.trace(q).await,
+            AnyTraces::File(f) => f.trace(q).await,
             AnyTraces::None(n) => n.trace(q).await,
         }
     }
@@ -209,9 +216,12 @@ pub async fn aws_traces(_cfg: &Config) -> AnyTraces {
     AnyTraces::None(NoTraces("X-Ray is not connected yet".into()))
 }
 
-/// Traces from a file given with `--source PATH`.
+/// Traces from a file (`--traces PATH`, `warroom trace --source PATH`).
 pub fn file_traces(path: &std::path::Path) -> Result<AnyTraces, String> {
-    Err(format!("{}: trace files are not read yet", path.display()))
+    Ok(AnyTraces::File(Arc::new(FileTraces::load(
+        path,
+        crate::source::xray::DEFAULT_CORRELATION_KEY,
+    )?)))
 }
 
 /// The log source of the AWS cockpit: CloudWatch Logs over the services' log groups, or
@@ -240,18 +250,18 @@ fn file_logs(cfg: &Config, path: &std::path::Path) -> Result<AnyLogs, String> {
 
 /// The simulator as the cockpit's sources (its log lines, or a file's).
 #[derive(Clone)]
-pub struct DemoSources(pub Arc<SimSource>, pub Arc<AnyLogs>);
+pub struct DemoSources(pub Arc<SimSource>, pub Arc<AnyLogs>, pub Arc<AnyTraces>);
 
 impl Sources for DemoSources {
     type Metrics = SimSource;
     type Requests = SimSource;
     type Logs = AnyLogs;
-    type Traces = SimSource;
+    type Traces = AnyTraces;
     fn metrics(&self) -> Arc<SimSource> {
         self.0.clone()
     }
-    fn traces(&self) -> Arc<SimSource> {
-        self.0.clone()
+    fn traces(&self) -> Arc<AnyTraces> {
+        self.2.clone()
     }
     fn logs(&self) -> Arc<AnyLogs> {
         self.1.clone()
@@ -269,6 +279,7 @@ impl Sources for DemoSources {
 pub struct AwsSources {
     pub metrics: Arc<CloudWatchMetrics>,
     pub logs: Arc<AnyLogs>,
+    pub traces: Arc<AnyTraces>,
     pub refresh: Duration,
 }
 
@@ -276,12 +287,12 @@ impl Sources for AwsSources {
     type Metrics = CloudWatchMetrics;
     type Requests = NoRequests;
     type Logs = AnyLogs;
-    type Traces = NoTraces;
+    type Traces = AnyTraces;
     fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
     }
-    fn traces(&self) -> Arc<NoTraces> {
-        Arc::new(NoTraces("X-Ray is not connected yet".into()))
+    fn traces(&self) -> Arc<AnyTraces> {
+        self.traces.clone()
     }
     fn logs(&self) -> Arc<AnyLogs> {
         self.logs.clone()
@@ -313,7 +324,8 @@ pub fn demo(
     };
     let clock = Clock::simulated(start, speed);
     let sim = Arc::new(SimSource::new(sc, boundary.clone()));
-    (DemoSources(sim.clone(), Arc::new(AnyLogs::Sim(sim))), clock, info)
+    let traces = Arc::new(AnyTraces::Sim(sim.clone()));
+    (DemoSources(sim.clone(), Arc::new(AnyLogs::Sim(sim)), traces), clock, info)
 }
 
 /// Start the interactive cockpit.
@@ -330,6 +342,13 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
             if let Some(f) = &file {
                 sources.1 = f.clone();
             }
+            let trace_file = match &args.traces {
+                Some(p) => Some(Arc::new(file_traces(p).map_err(anyhow::Error::msg)?)),
+                None => None,
+            };
+            if let Some(t) = &trace_file {
+                sources.2 = t.clone();
+            }
             let mut app =
                 App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
@@ -340,6 +359,9 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                     demo(Scenario::load(name)?, &boundary, None, speed, seed);
                 if let Some(f) = &file {
                     s.1 = f.clone();
+                }
+                if let Some(t) = &trace_file {
+                    s.2 = t.clone();
                 }
                 Ok((s, clock, info))
             })
@@ -356,9 +378,14 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 Some(p) => file_logs(&cfg, p).map_err(anyhow::Error::msg)?,
                 None => aws_logs(&cfg).await,
             };
+            let traces = match &args.traces {
+                Some(p) => file_traces(p).map_err(anyhow::Error::msg)?,
+                None => aws_traces(&cfg).await,
+            };
             let sources = AwsSources {
                 metrics: Arc::new(metrics),
                 logs: Arc::new(logs),
+                traces: Arc::new(traces),
                 refresh: Duration::from_millis(cfg.refresh as u64),
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };

@@ -179,6 +179,66 @@ impl LogSource for FileLogs {
     }
 }
 
+/// Traces of one file: the JSON of `aws xray batch-get-traces`, segment documents (one, an
+/// array, or JSON lines).
+pub struct FileTraces {
+    name: String,
+    traces: Vec<crate::model::Trace>,
+}
+
+impl FileTraces {
+    pub fn load(path: &Path, correlation_key: &str) -> Result<FileTraces, String> {
+        let text = std::fs::read(path)
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let traces = super::xray::parse_trace_file_with(&text, correlation_key)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(FileTraces {
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            traces,
+        })
+    }
+
+    pub fn traces(&self) -> &[crate::model::Trace] {
+        &self.traces
+    }
+}
+
+impl super::TraceSource for FileTraces {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A file is evidence: every trace in it is searched, whatever its region and time.
+    async fn trace(&self, q: super::TraceQuery) -> Result<super::TraceLookup, SourceError> {
+        use super::TraceKey;
+        let hit = self.traces.iter().find(|t| match &q.key {
+            TraceKey::TraceId(id) => &t.trace_id == id,
+            TraceKey::CorrelationId(c) => {
+                &t.correlation_id == c
+                    || t.spans.iter().any(|s| s.correlation_id.as_deref() == Some(c.as_str()))
+            }
+        });
+        if let Some(t) = hit {
+            return Ok(super::TraceLookup { trace: Some(t.clone()), similar: Vec::new() });
+        }
+        let mut similar: Vec<_> = self
+            .traces
+            .iter()
+            .filter(|t| {
+                t.spans.iter().any(|s| {
+                    q.service.as_deref().is_none_or(|x| x == s.service)
+                        && q.operation.as_deref().is_none_or(|x| x == s.operation)
+                })
+            })
+            .map(crate::source::sim::summary)
+            .collect();
+        similar.sort_by_key(|s| (!s.failed(), s.start));
+        similar.truncate(20);
+        Ok(super::TraceLookup { trace: None, similar })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
