@@ -10,3 +10,5 @@ shot --out screenshots/failing-requests.svg --keys "enter enter enter"
 cargo run --quiet -- snapshot --demo alert-endpoint-404 --at 14:56 --out screenshots/alert-endpoint-404.svg
 shot --out screenshots/log-tail.svg --keys ": c i d space c - 9 f 3 a 6 e 1 d enter"
 shot --out screenshots/log-line.svg --keys ": c i d space c - 9 f 3 a 6 e 1 d enter p"
+shot --out screenshots/waterfall.svg --keys "enter enter enter enter enter"
+shot --out screenshots/not-sampled.svg --keys ": t r a c e space c - 9 f 3 a 6 e 1 d enter"

@@ -115,6 +115,13 @@ impl App {
             }
         }
         self.trace.relayout();
+        // The breadcrumb names the region the trace was found in.
+        let found_in = self.trace.trace().map(|t| t.region.clone()).filter(|r| !r.is_empty());
+        if let (Some(r), Some(Level { view: View::Trace { region, .. }, .. })) =
+            (found_in, self.stack.last_mut())
+        {
+            *region = r;
+        }
         // The request's own correlation id follows the trace that was found.
         let cid = self.trace.trace().map(|t| t.correlation_id.clone()).filter(|c| !c.is_empty());
         if let Some(c) = cid

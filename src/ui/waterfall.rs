@@ -266,7 +266,8 @@ fn draw_similar(f: &mut Frame, area: Rect, app: &App, theme: &Theme, key: &str) 
             fit(s.correlation_id.as_deref().unwrap_or("-"), 13),
             fit(&format!("{} {}", s.service, s.operation), 33),
             fmt_ms(s.duration_ms),
-            if s.status > 0 { s.status.to_string() } else { String::new() }
+            // The root's status says little when a hop behind it failed.
+            if s.status > 0 && !s.failed() { s.status.to_string() } else { String::new() }
         );
         let style = if i == sel { theme.selection() } else { theme.text() };
         lines.push(Line::styled(fit(&sanitize(&text), area.width as usize), style));
