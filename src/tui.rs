@@ -251,6 +251,7 @@ async fn event_loop<S: Sources>(
                 Some(Ok(Event::Key(k))) if k.kind != KeyEventKind::Release => {
                     if let Some(key) = key_from(k) {
                         effects.extend(app.on_key(key));
+                        tracing::debug!(?key, view = ?app.view(), "key");
                     }
                 }
                 Some(Ok(Event::Paste(text))) => app.on_paste(&text),
