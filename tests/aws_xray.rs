@@ -278,7 +278,9 @@ async fn not_sampled_gives_similar_traces_failing_first() {
                 return summaries(vec![], None);
             }
             // 30 traces of the service, every fifth failing, over two pages.
-            let s = |i: usize| summary(&trace_id(100 + i), T0 + i as i64 * 1000, i % 5 == 0, None);
+            let s = |i: usize| {
+                summary(&trace_id(100 + i), T0 + i as i64 * 1000, i.is_multiple_of(5), None)
+            };
             match input.next_token() {
                 None => summaries((0..15).map(s).collect(), Some("more")),
                 Some(_) => summaries((15..30).map(s).collect(), None),
