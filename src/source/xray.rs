@@ -53,7 +53,7 @@
 //! * a document that is not JSON or not an object: skipped, with a problem on the first root;
 //!   when nothing parses at all the result is an `Err` naming the documents.
 
-use crate::model::{Outcome, Span, SpanException, SpanHttp, SpanLink, Trace};
+use crate::model::{Outcome, Span, SpanException, SpanHttp, SpanLink, Trace, TraceSummary};
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
 
@@ -152,6 +152,32 @@ pub fn parse_trace_file_with(text: &str, correlation_key: &str) -> Result<Vec<Tr
                 .collect();
             grouped(docs, correlation_key)
         }
+    }
+}
+
+/// A trace as a search result: its first root's service, operation, start, status and
+/// duration (up to the last span's end), and whether any span failed.
+pub fn summarize(trace: &Trace) -> TraceSummary {
+    let Some(root) = trace.spans.iter().find(|s| s.parent.is_none()) else {
+        return TraceSummary { trace_id: trace.trace_id.clone(), ..TraceSummary::default() };
+    };
+    let end = trace
+        .spans
+        .iter()
+        .map(|s| s.start as f64 + s.duration_ms)
+        .fold(root.start as f64 + root.duration_ms, f64::max);
+    let any = |o: Outcome| trace.spans.iter().any(|s| s.outcome == o);
+    TraceSummary {
+        trace_id: trace.trace_id.clone(),
+        correlation_id: Some(trace.correlation_id.clone()).filter(|c| !c.is_empty()),
+        service: root.service.clone(),
+        operation: root.operation.clone(),
+        start: root.start,
+        duration_ms: end - root.start as f64,
+        status: root.status,
+        has_error: any(Outcome::Error),
+        has_fault: any(Outcome::Fault),
+        has_throttle: any(Outcome::Throttle),
     }
 }
 
@@ -1333,6 +1359,29 @@ mod tests {
         assert_eq!(parse_trace_file("  \n").unwrap_err(), "the trace file is empty");
         assert!(parse_trace_file("42").is_err());
         assert!(parse_trace_file("{oops\n{still bad").unwrap_err().contains("line 1"));
+    }
+
+    #[test]
+    fn a_trace_summarized() {
+        let s = summarize(&parse(&three_services()));
+        assert_eq!(
+            s,
+            TraceSummary {
+                trace_id: T.into(),
+                correlation_id: Some("c-1".into()),
+                service: "api".into(),
+                operation: "POST /orders".into(),
+                start: 100_000,
+                duration_ms: 1250.0,
+                status: 502,
+                has_error: true,
+                has_fault: true,
+                has_throttle: true,
+            }
+        );
+        assert!(s.failed());
+        let empty = summarize(&Trace { trace_id: "t".into(), ..Trace::default() });
+        assert_eq!((empty.trace_id.as_str(), empty.failed()), ("t", false));
     }
 
     #[test]

@@ -16,6 +16,9 @@
 //! let shared = moto.sdk_config("eu-west-1").await;
 //! let logs = aws_sdk_cloudwatchlogs::Client::new(&shared);
 //! ```
+//!
+//! Where moto needs a fix to be usable from the Rust SDK, [`Moto::start_patched`] starts it
+//! through a Python launcher kept in this folder (`xray_server.py`: X-Ray summaries).
 #![allow(dead_code)]
 
 use std::fs::{self, File};
@@ -46,7 +49,21 @@ impl Moto {
     /// Install moto if needed, start a server on a free port and wait until it answers.
     /// Panics with what went wrong (and what to do about it) when that is not possible.
     pub fn start() -> Moto {
+        Self::launch(&moto_server(), &[])
+    }
+
+    /// Like [`Moto::start`], but through a Python launcher kept next to this file (e.g.
+    /// `xray_server.py`) that patches moto before serving. The launcher is run with the venv's
+    /// Python and gets moto_server's arguments (`-H 127.0.0.1 -p PORT`).
+    pub fn start_patched(launcher: &str) -> Moto {
         let bin = moto_server();
+        let python = bin.with_file_name("python");
+        let script = repo().join("tests").join("moto").join(launcher);
+        assert!(script.exists(), "no launcher {}", script.display());
+        Self::launch(&python, &[script.as_os_str()])
+    }
+
+    fn launch(program: &Path, first_args: &[&std::ffi::OsStr]) -> Moto {
         let mut failures = Vec::new();
         // The free port may be taken between probing and binding: try a few.
         for _ in 0..3 {
@@ -55,13 +72,14 @@ impl Moto {
             let out =
                 File::create(&log).unwrap_or_else(|e| panic!("create {}: {e}", log.display()));
             let err = out.try_clone().expect("log file handle");
-            let child = Command::new(&bin)
+            let child = Command::new(program)
+                .args(first_args)
                 .args(["-H", "127.0.0.1", "-p", &port.to_string()])
                 .stdin(Stdio::null())
                 .stdout(out)
                 .stderr(err)
                 .spawn()
-                .unwrap_or_else(|e| panic!("start {}: {e}", bin.display()));
+                .unwrap_or_else(|e| panic!("start {}: {e}", program.display()));
             let mut moto = Moto { endpoint: format!("http://127.0.0.1:{port}"), port, child, log };
             match moto.wait_ready() {
                 Ok(()) => return moto,

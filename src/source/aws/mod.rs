@@ -3,13 +3,14 @@
 //! Everything that talks to the AWS SDK lives under this module; the rest of the crate only
 //! sees the model types (`MetricsSnapshot`, `RedSeries`, `LogEvent`, ...) and
 //! [`crate::source::SourceError`]. The one exception is construction:
-//! [`CloudWatchMetrics::with_clients`] and [`CloudWatchLogs::with_clients`] take ready-made SDK
-//! clients so tests can hand in mocked ones.
+//! [`CloudWatchMetrics::with_clients`], [`CloudWatchLogs::with_clients`] and
+//! [`XRayTraces::with_clients`] take ready-made SDK clients so tests can hand in mocked ones.
 
 mod error;
 mod logs;
 mod metrics;
 mod rate;
+mod xray;
 
 pub use logs::{
     CloudWatchLogs, FILTER_TPS, FollowTiming, LIVE_TAIL_HOST_PREFIX, LIVE_TAIL_SESSION_LIMIT,
@@ -18,3 +19,8 @@ pub use logs::{
 };
 pub use metrics::{CloudWatchMetrics, DEFAULT_CALL_SPACING, MAX_QUERIES_PER_CALL};
 pub use rate::RateGuard;
+pub use xray::{
+    MAX_ANNOTATION_LEN, MAX_IDS_PER_BATCH, MAX_LOCAL_TRACES, MAX_SIMILAR, MAX_TRACES_PER_REQUEST,
+    XRayTraces, filter_expression, quote as quote_filter_string, similar_expression,
+    valid_annotation_key,
+};
