@@ -24,6 +24,7 @@ pub struct ConfigFile {
     #[serde(default)]
     pub services: Vec<ServiceConfig>,
     pub logs: Option<LogsConfig>,
+    pub traces: Option<TracesConfig>,
     /// Action name -> keys. Replaces the default keys of the actions it names.
     pub keys: Option<BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<String>>>>,
 }
@@ -131,6 +132,24 @@ pub struct LogsConfig {
     pub capacity: Option<usize>,
 }
 
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TracesConfig {
+    /// The X-Ray annotation that carries a request's correlation id.
+    #[serde(default, deserialize_with = "de_annotation")]
+    pub correlation_annotation: Option<String>,
+}
+
+fn de_annotation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let k = String::deserialize(d)?;
+    if !crate::source::aws::valid_annotation_key(&k) {
+        return Err(serde::de::Error::custom(format!(
+            "`{k}`: an X-Ray annotation key has letters, digits and _ only"
+        )));
+    }
+    Ok(Some(k))
+}
+
 fn de_capacity<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
     let n = i64::deserialize(d)?;
     if !(1_000..=10_000_000).contains(&n) {
@@ -161,6 +180,8 @@ pub struct Config {
     pub correlation_fields: Vec<String>,
     /// Lines the log tail keeps.
     pub log_capacity: usize,
+    /// The X-Ray annotation with the correlation id.
+    pub correlation_annotation: String,
     /// Key overrides with the place each was written, checked when the keymap is built.
     pub keys: Vec<KeyOverride>,
 }
@@ -195,6 +216,7 @@ impl Default for Config {
                 "x-correlation-id".into(),
             ],
             log_capacity: crate::model::logstore::DEFAULT_CAPACITY,
+            correlation_annotation: crate::source::xray::DEFAULT_CORRELATION_KEY.into(),
             keys: Vec::new(),
         }
     }
@@ -291,6 +313,9 @@ impl Config {
             if let Some(c) = l.capacity {
                 self.log_capacity = c;
             }
+        }
+        if let Some(k) = f.traces.and_then(|t| t.correlation_annotation) {
+            self.correlation_annotation = k;
         }
         for (action, keys) in f.keys.unwrap_or_default() {
             let line = line_of(text, action.span().start);

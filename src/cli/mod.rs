@@ -7,7 +7,7 @@ pub mod trace;
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
-use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics};
+use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics, XRayTraces};
 use crate::source::files::{FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
@@ -190,6 +190,7 @@ impl LogSource for AnyLogs {
 pub enum AnyTraces {
     Sim(Arc<SimSource>),
     File(Arc<FileTraces>),
+    Aws(Arc<XRayTraces>),
     None(NoTraces),
 }
 
@@ -198,6 +199,7 @@ impl TraceSource for AnyTraces {
         match self {
             AnyTraces::Sim(s) => TraceSource::name(s.as_ref()),
             AnyTraces::File(f) => f.name(),
+            AnyTraces::Aws(a) => a.name(),
             AnyTraces::None(n) => n.name(),
         }
     }
@@ -206,22 +208,21 @@ impl TraceSource for AnyTraces {
         match self {
             AnyTraces::Sim(s) => s.trace(q).await,
             AnyTraces::File(f) => f.trace(q).await,
+            AnyTraces::Aws(a) => a.trace(q).await,
             AnyTraces::None(n) => n.trace(q).await,
         }
     }
 }
 
-/// The trace source of the AWS cockpit.
-pub async fn aws_traces(_cfg: &Config) -> AnyTraces {
-    AnyTraces::None(NoTraces("X-Ray is not connected yet".into()))
+/// The trace source of the AWS cockpit: X-Ray in the boundary's regions.
+pub async fn aws_traces(cfg: &Config) -> AnyTraces {
+    let x = XRayTraces::from_env(cfg.boundary.clone(), cfg.aws_profile.as_deref()).await;
+    AnyTraces::Aws(Arc::new(x.with_correlation_key(&cfg.correlation_annotation)))
 }
 
 /// Traces from a file (`--traces PATH`, `warroom trace --source PATH`).
-pub fn file_traces(path: &std::path::Path) -> Result<AnyTraces, String> {
-    Ok(AnyTraces::File(Arc::new(FileTraces::load(
-        path,
-        crate::source::xray::DEFAULT_CORRELATION_KEY,
-    )?)))
+pub fn file_traces(cfg: &Config, path: &std::path::Path) -> Result<AnyTraces, String> {
+    Ok(AnyTraces::File(Arc::new(FileTraces::load(path, &cfg.correlation_annotation)?)))
 }
 
 /// The log source of the AWS cockpit: CloudWatch Logs over the services' log groups, or
@@ -343,7 +344,7 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 sources.1 = f.clone();
             }
             let trace_file = match &args.traces {
-                Some(p) => Some(Arc::new(file_traces(p).map_err(anyhow::Error::msg)?)),
+                Some(p) => Some(Arc::new(file_traces(&cfg, p).map_err(anyhow::Error::msg)?)),
                 None => None,
             };
             if let Some(t) = &trace_file {
@@ -379,7 +380,7 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 None => aws_logs(&cfg).await,
             };
             let traces = match &args.traces {
-                Some(p) => file_traces(p).map_err(anyhow::Error::msg)?,
+                Some(p) => file_traces(&cfg, p).map_err(anyhow::Error::msg)?,
                 None => aws_traces(&cfg).await,
             };
             let sources = AwsSources {

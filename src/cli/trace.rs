@@ -124,7 +124,7 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
     };
     let file = args.source.as_deref().filter(|s| !matches!(*s, "demo" | "aws"));
     let (source, now) = match (file, setup.scenario) {
-        (Some(path), _) => (super::file_traces(std::path::Path::new(path))?, None),
+        (Some(path), _) => (super::file_traces(&cfg, std::path::Path::new(path))?, None),
         (None, Some(sc)) if cfg.source == SourceKind::Demo => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyTraces::Sim(sources.0), Some(clock.now()))
