@@ -2,7 +2,6 @@
 
 mod common;
 
-use std::process::Command;
 use warroom::app::{Action, App, Effect, Focus, Key, SourceMsg, View};
 use warroom::model::logline::{LineContext, LineParser};
 use warroom::model::{Level, LogEvent};
@@ -242,19 +241,7 @@ fn hostile_lines_reach_the_pane_neutralised() {
     }
 }
 
-fn warroom(args: &[&str]) -> (String, String, i32) {
-    let out = Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .env("WARROOM_DATA", std::env::temp_dir().join("warroom-test-data"))
-        .env_remove("WARROOM_CONFIG")
-        .output()
-        .expect("run warroom");
-    (
-        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
+use common::warroom;
 
 #[test]
 fn headless_logs_prints_the_same_lines_as_the_pane() {

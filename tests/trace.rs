@@ -151,19 +151,7 @@ fn a_request_that_does_not_exist_says_so() {
     );
 }
 
-fn warroom(args: &[&str]) -> (String, String, i32) {
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
-        .args(args)
-        .env("WARROOM_DATA", std::env::temp_dir().join("warroom-test-data"))
-        .env_remove("WARROOM_CONFIG")
-        .output()
-        .expect("run warroom");
-    (
-        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        out.status.code().unwrap_or(-1),
-    )
-}
+use common::warroom;
 
 #[test]
 fn headless_trace_prints_the_waterfall_or_the_similar_traces() {

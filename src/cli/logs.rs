@@ -2,7 +2,7 @@
 //! scripts and evidence. The same sources, parser and filter as the pane.
 
 use super::{AnyLogs, CockpitArgs};
-use crate::config::{SourceKind, parse_window};
+use crate::config::parse_window;
 use crate::model::logstore::{LogFilter, LogStore};
 use crate::model::{LogEvent, Millis, format_hms};
 use crate::source::{LogQuery, LogSource};
@@ -102,33 +102,15 @@ pub fn safe_json(json: &str) -> String {
 
 /// Run the command; `Ok(false)` when nothing matched.
 pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> {
-    let mut cockpit = args.cockpit.clone();
-    match args.source.as_deref() {
-        Some("demo") => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
-        Some("aws") => cockpit.aws = true,
-        _ => {}
-    }
-    let setup = super::setup(&cockpit)?;
-    let cfg = setup.config;
-    let regions: Vec<String> = match &cockpit.region {
-        Some(r) if !cfg.boundary.contains(r) => {
-            return Err(format!("--region {r}: not in the boundary"));
-        }
-        Some(r) => vec![r.clone()],
-        None => cfg.boundary.regions().map(|(_, r)| r.to_string()).collect(),
-    };
-    let file = args.source.as_deref().filter(|s| !matches!(*s, "demo" | "aws"));
-    let (source, now) = match (file, setup.scenario) {
+    let super::Headless { cfg, scenario, regions, file } =
+        super::headless(&args.cockpit, args.source.as_deref())?;
+    let (source, now) = match (file.as_deref(), scenario) {
         (Some(path), _) => {
             let home = regions.first().cloned().unwrap_or_default();
-            let f = crate::source::files::FileLogs::load(
-                std::path::Path::new(path),
-                cfg.line_parser(),
-                &home,
-            )?;
+            let f = crate::source::files::FileLogs::load(path, cfg.line_parser(), &home)?;
             (AnyLogs::File(std::sync::Arc::new(f)), None)
         }
-        (None, Some(sc)) if cfg.source == SourceKind::Demo => {
+        (None, Some(sc)) => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyLogs::Sim(sources.0), Some(clock.now()))
         }

@@ -149,6 +149,39 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
     Ok(Setup { config: cfg, scenario, keymap, theme })
 }
 
+/// What a headless command (`warroom logs`, `warroom trace`) reads.
+pub struct Headless {
+    pub cfg: Config,
+    /// The demo's scenario, when the source is the simulator.
+    pub scenario: Option<Scenario>,
+    /// `--region`, or every region of the boundary.
+    pub regions: Vec<String>,
+    /// `--source PATH`: an evidence file.
+    pub file: Option<PathBuf>,
+}
+
+/// Resolve a headless command's flags: `--source demo|aws|PATH` over the config.
+pub fn headless(cockpit: &CockpitArgs, source: Option<&str>) -> Result<Headless, String> {
+    let mut cockpit = cockpit.clone();
+    match source {
+        Some("demo") => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
+        Some("aws") => cockpit.aws = true,
+        _ => {}
+    }
+    let setup = setup(&cockpit)?;
+    let cfg = setup.config;
+    let regions: Vec<String> = match &cockpit.region {
+        Some(r) if !cfg.boundary.contains(r) => {
+            return Err(format!("--region {r}: not in the boundary"));
+        }
+        Some(r) => vec![r.clone()],
+        None => cfg.boundary.regions().map(|(_, r)| r.to_string()).collect(),
+    };
+    let file = source.filter(|s| !matches!(*s, "demo" | "aws")).map(PathBuf::from);
+    let scenario = setup.scenario.filter(|_| cfg.source == SourceKind::Demo);
+    Ok(Headless { cfg, scenario, regions, file })
+}
+
 /// Any of the log sources, chosen at start.
 pub enum AnyLogs {
     Sim(Arc<SimSource>),

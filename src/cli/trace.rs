@@ -4,7 +4,7 @@
 use super::{AnyTraces, CockpitArgs};
 use crate::analysis::fmt_ms;
 use crate::analysis::waterfall::layout;
-use crate::config::{SourceKind, parse_window};
+use crate::config::parse_window;
 use crate::model::{Millis, Trace, TraceSummary, format_hms};
 use crate::source::{TraceKey, TraceLookup, TraceQuery, TraceSource};
 use crate::ui::sanitize;
@@ -107,25 +107,11 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
 
 /// Run the command; `Ok(false)` when no trace was found (the similar ones are on stderr).
 pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String> {
-    let mut cockpit = args.cockpit.clone();
-    match args.source.as_deref() {
-        Some("demo") => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
-        Some("aws") => cockpit.aws = true,
-        _ => {}
-    }
-    let setup = super::setup(&cockpit)?;
-    let cfg = setup.config;
-    let regions: Vec<String> = match &cockpit.region {
-        Some(r) if !cfg.boundary.contains(r) => {
-            return Err(format!("--region {r}: not in the boundary"));
-        }
-        Some(r) => vec![r.clone()],
-        None => cfg.boundary.regions().map(|(_, r)| r.to_string()).collect(),
-    };
-    let file = args.source.as_deref().filter(|s| !matches!(*s, "demo" | "aws"));
-    let (source, now) = match (file, setup.scenario) {
-        (Some(path), _) => (super::file_traces(&cfg, std::path::Path::new(path))?, None),
-        (None, Some(sc)) if cfg.source == SourceKind::Demo => {
+    let super::Headless { cfg, scenario, regions, file } =
+        super::headless(&args.cockpit, args.source.as_deref())?;
+    let (source, now) = match (file.as_deref(), scenario) {
+        (Some(path), _) => (super::file_traces(&cfg, path)?, None),
+        (None, Some(sc)) => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyTraces::Sim(sources.0), Some(clock.now()))
         }

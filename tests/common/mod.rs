@@ -70,3 +70,18 @@ pub fn render(app: &App, w: u16, h: u16, wall_now: i64) -> String {
 pub fn shared_snapshot() -> Arc<MetricsSnapshot> {
     Arc::new(demo().snapshot.clone())
 }
+
+/// Run the warroom binary with `args`: (stdout, stderr, exit code). Stdout must be UTF-8.
+pub fn warroom(args: &[&str]) -> (String, String, i32) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_warroom"))
+        .args(args)
+        .env("WARROOM_DATA", std::env::temp_dir().join("warroom-test-data"))
+        .env_remove("WARROOM_CONFIG")
+        .output()
+        .expect("run warroom");
+    (
+        String::from_utf8(out.stdout).expect("stdout is UTF-8"),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
