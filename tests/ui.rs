@@ -2,28 +2,14 @@
 
 mod common;
 
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
 use warroom::app::{Action, App};
-use warroom::ui::{self, Theme};
 
 fn render(app: &App, w: u16, h: u16) -> String {
     render_at(app, w, h, 0)
 }
 
 fn render_at(app: &App, w: u16, h: u16, wall_now: i64) -> String {
-    let mut t = Terminal::new(TestBackend::new(w, h)).expect("test terminal");
-    let theme = Theme::fallback().with_no_color(false);
-    t.draw(|f| ui::draw(app, &theme, f, wall_now)).expect("draw");
-    let buf = t.backend().buffer();
-    let mut out = String::new();
-    for y in 0..buf.area.height {
-        for x in 0..buf.area.width {
-            out.push_str(buf[(x, y)].symbol());
-        }
-        out.push('\n');
-    }
-    out
+    common::render(app, w, h, wall_now)
 }
 
 fn levels() -> Vec<(&'static str, App)> {
