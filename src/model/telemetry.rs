@@ -133,13 +133,16 @@ impl TraceSummary {
 }
 
 /// Who made a change, as CloudTrail's `userIdentity` says.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Identity {
-    /// `AssumedRole`, `IAMUser`, `Root`, `AWSService`, ...
+    /// `AssumedRole`, `IAMUser`, `Root`, `AWSService`, `FederatedUser`,
+    /// `IdentityCenterUser`, ...
     pub kind: String,
+    /// The ARN, or the service / user name when there is no ARN.
     pub principal: String,
     pub role: Option<String>,
     pub session: Option<String>,
+    pub account: Option<String>,
 }
 
 impl Identity {
@@ -154,7 +157,7 @@ impl Identity {
 }
 
 /// A deployment or configuration change from the audit trail.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Change {
     pub id: String,
     pub at: Millis,
@@ -167,4 +170,8 @@ pub struct Change {
     pub identity: Identity,
     pub read_only: bool,
     pub summary: String,
+    /// The event as recorded (CloudTrail's JSON), for the full view; empty when the source
+    /// has none.
+    #[serde(default)]
+    pub raw: String,
 }

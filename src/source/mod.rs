@@ -7,8 +7,8 @@ pub mod sim;
 pub mod xray;
 
 use crate::model::{
-    Clock, LogEvent, MetricsQuery, MetricsSnapshot, Millis, RequestSample, SECOND_MS, Scope, Trace,
-    TraceSummary,
+    Change, Clock, LogEvent, MetricsQuery, MetricsSnapshot, Millis, RequestSample, SECOND_MS,
+    Scope, Trace, TraceSummary,
 };
 use std::future::Future;
 use std::time::Duration;
@@ -188,6 +188,26 @@ impl LogSource for NoLogs {
     async fn follow(&self, _q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
         sink.closed().await
     }
+}
+
+/// Which changes to read: one region of the boundary, a time window.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeQuery {
+    pub region: String,
+    pub from: Millis,
+    pub to: Millis,
+    /// Read-only events (`Describe*`, `Get*`, `List*`) too; hidden by default.
+    pub include_read_only: bool,
+}
+
+/// Deployments and configuration changes from the audit trail.
+pub trait ChangeSource: Send + Sync + 'static {
+    fn name(&self) -> &str;
+    /// Changes of `q.region` in `[q.from, q.to)`, newest first.
+    fn changes(
+        &self,
+        q: ChangeQuery,
+    ) -> impl Future<Output = Result<Vec<Change>, SourceError>> + Send;
 }
 
 /// A trace source for sources without traces: says so in the pane.

@@ -853,9 +853,11 @@ impl Engine {
                     principal: c.principal.clone(),
                     role: c.role.clone(),
                     session: c.session.clone(),
+                    account: c.principal.split(':').nth(4).map(str::to_string),
                 },
                 read_only: c.read_only,
                 summary: c.summary.clone(),
+                raw: String::new(),
             })
             .filter(|c| c.at <= now && boundary.contains(&c.region))
             .collect();
