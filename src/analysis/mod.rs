@@ -1,6 +1,7 @@
 //! Pure functions over the telemetry: baselines, health, anomaly onset and the
 //! "global or regional?" verdict. No I/O, no drawing; unit-tested on plain series.
 
+pub mod suspects;
 pub mod waterfall;
 
 use crate::model::{
