@@ -22,6 +22,10 @@ enum Command {
     Logs(warroom::cli::logs::LogsArgs),
     /// Print a request's span waterfall as text, or its trace as JSON.
     Trace(warroom::cli::trace::TraceArgs),
+    /// Print the change feed: deployments and configuration changes, newest first.
+    Changes(warroom::cli::changes::ChangesArgs),
+    /// Print the changes ranked as suspects for a region's (or service's) anomaly.
+    Suspects(warroom::cli::changes::SuspectsArgs),
 }
 
 fn init_logging() {
@@ -76,6 +80,22 @@ fn main() -> ExitCode {
                 ExitCode::from(2)
             }
         };
+    }
+    let done = |r: Result<bool, String>, name: &str| match r {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(1),
+        Err(e) => {
+            eprintln!("warroom {name}: {e}");
+            ExitCode::from(2)
+        }
+    };
+    if let Some(Command::Changes(args)) = &cli.command {
+        let mut out = std::io::stdout().lock();
+        return done(rt.block_on(warroom::cli::changes::run_changes(args, &mut out)), "changes");
+    }
+    if let Some(Command::Suspects(args)) = &cli.command {
+        let mut out = std::io::stdout().lock();
+        return done(rt.block_on(warroom::cli::changes::run_suspects(args, &mut out)), "suspects");
     }
     if let Some(Command::Trace(args)) = &cli.command {
         let mut out = std::io::stdout().lock();

@@ -5,8 +5,8 @@
 use crate::app::{App, Effect, Key, KeyCode, LogTarget, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
 use crate::source::{
-    LogBatch, LogQuery, LogSource, MetricsSource, RequestSource, TraceLookup, TraceQuery,
-    TraceSource,
+    ChangeQuery, ChangeSource, LogBatch, LogQuery, LogSource, MetricsSource, RequestSource,
+    TraceLookup, TraceQuery, TraceSource,
 };
 use crate::ui::{self, Theme};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
@@ -57,11 +57,14 @@ pub trait Sources: Send + Sync + 'static {
     type Requests: RequestSource;
     type Logs: LogSource;
     type Traces: TraceSource;
+    type Changes: ChangeSource;
     fn metrics(&self) -> Arc<Self::Metrics>;
     /// Log lines for the tail.
     fn logs(&self) -> Arc<Self::Logs>;
     /// Traces for the waterfall.
     fn traces(&self) -> Arc<Self::Traces>;
+    /// The audit trail for the change feed.
+    fn changes(&self) -> Arc<Self::Changes>;
     /// Individual requests (the drill-down's last level).
     fn requests(&self) -> Arc<Self::Requests>;
     /// How often metrics are fetched; `None` = every simulated minute.
@@ -195,6 +198,7 @@ pub fn set_pages(app: &mut App, height: u16) {
     let (main, logs) = ui::pages(app, height);
     app.page = main;
     app.logs.page = logs;
+    app.changes.page = logs.saturating_sub(2 * crate::ui::changes::TOP_SUSPECTS + 1).max(1);
 }
 
 /// The OSC 52 sequence that puts `text` on the terminal's clipboard (works over SSH; tmux
@@ -347,6 +351,26 @@ async fn event_loop<S: Sources>(
                             _ => Ok(lookup),
                         };
                         let _ = tx.send(SourceMsg::Trace { generation, result }).await;
+                    });
+                }
+                Effect::FetchChanges { generation, regions, from, to } => {
+                    let (tx, src) = (tx.clone(), sources.changes());
+                    tokio::spawn(async move {
+                        let mut all = Vec::new();
+                        let mut error = None;
+                        for region in regions {
+                            let q = ChangeQuery { region, from, to, include_read_only: true };
+                            match src.changes(q).await {
+                                Ok(c) => all.extend(c),
+                                Err(e) => error = Some(e),
+                            }
+                        }
+                        let result = match error {
+                            Some(e) if all.is_empty() => Err(e),
+                            _ => Ok(all),
+                        };
+                        let msg = SourceMsg::Changes { generation, result, received: wall_now() };
+                        let _ = tx.send(msg).await;
                     });
                 }
                 Effect::Copy(text) => {

@@ -6,11 +6,13 @@
 //! state machine is testable without a terminal.
 
 mod action;
+mod changes;
 mod keymap;
 mod logs;
 mod trace;
 
 pub use action::Action;
+pub use changes::ChangePane;
 pub use keymap::{Key, KeyCode, Keymap};
 pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT};
 pub use trace::TracePane;
@@ -138,6 +140,8 @@ pub enum Focus {
     #[default]
     Main,
     Logs,
+    /// The change feed.
+    Changes,
 }
 
 /// Data from a source.
@@ -161,6 +165,11 @@ pub enum SourceMsg {
     Trace {
         generation: u64,
         result: Result<TraceLookup, SourceError>,
+    },
+    Changes {
+        generation: u64,
+        result: Result<Vec<crate::model::Change>, SourceError>,
+        received: Millis,
     },
 }
 
@@ -189,6 +198,13 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Read the audit trail's changes of these regions in `[from, to)`.
+    FetchChanges {
+        generation: u64,
+        regions: Vec<String>,
+        from: Millis,
+        to: Millis,
+    },
     /// Find a request's trace in these regions (the first that has it).
     FetchTrace {
         generation: u64,
@@ -231,6 +247,7 @@ pub struct App {
     pub focus: Focus,
     pub logs: LogPane,
     pub trace: TracePane,
+    pub changes: ChangePane,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -268,6 +285,7 @@ impl App {
             focus: Focus::Main,
             logs: LogPane::default(),
             trace: TracePane::default(),
+            changes: ChangePane::default(),
             message: None,
             should_quit: false,
             dirty: true,
@@ -445,6 +463,36 @@ impl App {
                 _ => {}
             }
         }
+        if self.focus == Focus::Changes {
+            let n = self.changes.shown().count();
+            let last = n.saturating_sub(1);
+            let page = self.changes.page.max(1);
+            let sel = self.changes.selected;
+            let moved = match action {
+                Action::Up => Some(sel.saturating_sub(1)),
+                Action::Down => Some((sel + 1).min(last)),
+                Action::PageUp => Some(sel.saturating_sub(page)),
+                Action::PageDown => Some((sel + page).min(last)),
+                Action::Top => Some(0),
+                Action::Bottom => Some(last),
+                _ => None,
+            };
+            if let Some(s) = moved {
+                self.changes.selected = s;
+                return Vec::new();
+            }
+            match action {
+                Action::DrillIn | Action::Pretty => {
+                    self.changes.detail = !self.changes.detail;
+                    return Vec::new();
+                }
+                Action::Back if self.changes.detail => {
+                    self.changes.detail = false;
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
         if let View::Trace { .. } = self.view() {
             match action {
                 Action::DrillIn => return self.trace_enter(),
@@ -509,10 +557,18 @@ impl App {
             }
             Action::Command => self.mode = Mode::Command(String::new()),
             Action::Help => self.mode = Mode::Help,
-            Action::FocusNext | Action::FocusPrev => {
+            Action::FocusNext => {
                 self.focus = match self.focus {
                     Focus::Main => Focus::Logs,
+                    Focus::Logs => Focus::Changes,
+                    Focus::Changes => Focus::Main,
+                };
+            }
+            Action::FocusPrev => {
+                self.focus = match self.focus {
+                    Focus::Main => Focus::Changes,
                     Focus::Logs => Focus::Main,
+                    Focus::Changes => Focus::Logs,
                 };
             }
             Action::ShowLogs => {
@@ -560,6 +616,8 @@ impl App {
         let id = match self.focus {
             Focus::Logs => self.logs.selected_event().and_then(|e| e.correlation_id),
             Focus::Main => self.selected_request().map(|r| r.correlation_id.clone()),
+            // The audit trail's event id: evidence for the report.
+            Focus::Changes => self.changes.selected_change().map(|c| c.id.clone()),
         };
         match id {
             Some(id) => {
@@ -641,6 +699,14 @@ impl App {
             ("", _) => Vec::new(),
             ("q" | "quit", _) => self.update(Action::Quit),
             ("cid", id) => self.set_correlation(id.map(str::to_string)),
+            ("read-only", _) => {
+                self.changes.show_read_only = !self.changes.show_read_only;
+                let shown = if self.changes.show_read_only { "shown" } else { "hidden" };
+                self.message =
+                    Some((format!("read-only events {shown} in the change feed"), false));
+                self.changes.selected = 0;
+                Vec::new()
+            }
             ("trace", Some(id)) => {
                 // X-Ray trace ids look like 1-5759e988-bd862e3fe1be46a994272793.
                 let is_trace_id = id.starts_with("1-") && id.matches('-').count() == 2;
@@ -729,7 +795,12 @@ impl App {
                 self.metrics_received = Some(received);
                 self.metrics_error = None;
                 self.recompute();
-                return self.sync_logs();
+                let mut fx = self.sync_logs();
+                fx.extend(self.fetch_changes());
+                return fx;
+            }
+            SourceMsg::Changes { generation, result, received } => {
+                self.on_changes(generation, result, received)
             }
             SourceMsg::Logs { generation, update, backfill, received } => {
                 self.on_logs(generation, update, backfill, received)
@@ -850,6 +921,7 @@ impl App {
         let count = self.row_count();
         let l = self.level_mut();
         l.selected = l.selected.min(count.saturating_sub(1));
+        self.rank_suspects();
     }
 
     /// The selected failing request, in the operation view.

@@ -1,5 +1,6 @@
 //! Starting the cockpit: command-line flags over the configuration, then the sources.
 
+pub mod changes;
 pub mod logs;
 pub mod snapshot;
 pub mod trace;
@@ -11,7 +12,7 @@ use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics, XRayTraces};
 use crate::source::files::{FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
-    LogBatch, LogQuery, LogSource, LogUpdate, NoLogs, NoRequests, NoTraces, SourceError,
+    LogBatch, LogQuery, LogSource, LogUpdate, NoChanges, NoLogs, NoRequests, NoTraces, SourceError,
     TraceLookup, TraceQuery, TraceSource,
 };
 use crate::tui::Sources;
@@ -67,7 +68,7 @@ pub struct CockpitArgs {
     pub traces: Option<PathBuf>,
 }
 
-fn parse_at(s: &str) -> Result<i64, String> {
+pub(crate) fn parse_at(s: &str) -> Result<i64, String> {
     crate::model::parse_hms(s).ok_or_else(|| format!("`{s}` is not a time like 09:20 or 09:20:30"))
 }
 
@@ -219,6 +220,41 @@ impl LogSource for AnyLogs {
     }
 }
 
+/// Any of the change sources, chosen at start.
+pub enum AnyChanges {
+    Sim(Arc<SimSource>),
+    None(NoChanges),
+}
+
+impl crate::source::ChangeSource for AnyChanges {
+    fn name(&self) -> &str {
+        match self {
+            AnyChanges::Sim(s) => crate::source::ChangeSource::name(s.as_ref()),
+            AnyChanges::None(n) => n.name(),
+        }
+    }
+
+    async fn changes(
+        &self,
+        q: crate::source::ChangeQuery,
+    ) -> Result<Vec<crate::model::Change>, SourceError> {
+        match self {
+            AnyChanges::Sim(s) => s.changes(q).await,
+            AnyChanges::None(n) => n.changes(q).await,
+        }
+    }
+}
+
+/// The change source of the AWS cockpit.
+pub async fn aws_changes(_cfg: &Config) -> AnyChanges {
+    AnyChanges::None(NoChanges("CloudTrail is not connected yet".into()))
+}
+
+/// Changes from a CloudTrail file.
+pub fn file_changes(path: &std::path::Path) -> Result<AnyChanges, String> {
+    Err(format!("{}: CloudTrail files are not read yet", path.display()))
+}
+
 /// Any of the trace sources, chosen at start.
 pub enum AnyTraces {
     Sim(Arc<SimSource>),
@@ -291,6 +327,10 @@ impl Sources for DemoSources {
     type Requests = SimSource;
     type Logs = AnyLogs;
     type Traces = AnyTraces;
+    type Changes = SimSource;
+    fn changes(&self) -> Arc<SimSource> {
+        self.0.clone()
+    }
     fn metrics(&self) -> Arc<SimSource> {
         self.0.clone()
     }
@@ -322,6 +362,10 @@ impl Sources for AwsSources {
     type Requests = NoRequests;
     type Logs = AnyLogs;
     type Traces = AnyTraces;
+    type Changes = NoChanges;
+    fn changes(&self) -> Arc<NoChanges> {
+        Arc::new(NoChanges("CloudTrail is not connected yet".into()))
+    }
     fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
     }

@@ -123,6 +123,15 @@ pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Resul
                 }
                 queue.extend(app.on_source(SourceMsg::Trace { generation, result: Ok(lookup) }));
             }
+            Effect::FetchChanges { generation, regions, from, to } => {
+                let changes = engine
+                    .changes(&app.boundary, to)
+                    .into_iter()
+                    .filter(|c| c.at >= from && regions.contains(&c.region))
+                    .collect();
+                let msg = SourceMsg::Changes { generation, result: Ok(changes), received: 0 };
+                queue.extend(app.on_source(msg));
+            }
             Effect::SwitchScenario(_) => {
                 return Err("--keys: :scenario is not replayed; use --demo NAME".into());
             }

@@ -210,6 +210,20 @@ pub trait ChangeSource: Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Change>, SourceError>> + Send;
 }
 
+/// A change source for sources without an audit trail: says so in the pane.
+#[derive(Clone, Debug)]
+pub struct NoChanges(pub String);
+
+impl ChangeSource for NoChanges {
+    fn name(&self) -> &str {
+        "no changes"
+    }
+
+    async fn changes(&self, _q: ChangeQuery) -> Result<Vec<Change>, SourceError> {
+        Err(SourceError::new(SourceErrorKind::Invalid, self.0.clone()))
+    }
+}
+
 /// A trace source for sources without traces: says so in the pane.
 #[derive(Clone, Debug)]
 pub struct NoTraces(pub String);

@@ -11,6 +11,7 @@
 //!  enter drill in  esc back  w window  : command  ? help  q quit               keys
 //! ```
 
+pub mod changes;
 pub mod export;
 pub mod logs;
 mod red;
@@ -102,8 +103,22 @@ fn split_for(app: &App, body: u16) -> (u16, u16) {
 
 /// Rows of content in the main pane and the log tail on a terminal `height` rows high.
 pub fn pages(app: &App, height: u16) -> (usize, usize) {
-    let (main, logs) = split_for(app, height.saturating_sub(5));
+    let fixed = 5 + suspect_line(app).is_some() as u16;
+    let (main, logs) = split_for(app, height.saturating_sub(fixed));
     (main.saturating_sub(3).max(1) as usize, logs.saturating_sub(3).max(1) as usize)
+}
+
+/// The most plausible cause of the anomaly in view, in one line under the verdict.
+pub fn suspect_line(app: &App) -> Option<String> {
+    let s = app.changes.suspects.first()?;
+    let c = app.changes.changes.get(s.change)?;
+    Some(sanitize(&format!(
+        " SUSPECT {} {} ({}) · {}",
+        format_hms(c.at),
+        changes::short_resource(&c.resource),
+        c.region,
+        s.reason
+    )))
 }
 
 /// The whole screen.
@@ -112,16 +127,24 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     // The verdict is the line that matters most: wrap it rather than cut it.
     let verdict_rows =
         if app.verdict.text.chars().count() + 1 > area.width as usize { 2 } else { 1 };
-    let [header, crumb, verdict, body, status, keys] = Layout::vertical([
+    let suspect = suspect_line(app);
+    let [header, crumb, verdict, suspect_area, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(verdict_rows),
+        Constraint::Length(suspect.is_some() as u16),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
     draw_header(f, header, app, theme);
+    if let Some(s) = suspect {
+        f.render_widget(
+            Paragraph::new(Line::styled(fit(&s, area.width as usize), theme.warn())),
+            suspect_area,
+        );
+    }
     let crumbs = app.breadcrumb().join(" › ");
     f.render_widget(
         Paragraph::new(Line::from(vec![
@@ -146,7 +169,18 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         View::Trace { .. } => waterfall::draw(f, pane, app, theme),
         _ => red::draw(f, pane, app, theme, source_problem(app, wall_now).as_deref()),
     }
-    logs::draw(f, log_pane, app, theme, wall_now);
+    // The log tail and the change feed share the lower part: side by side when there is
+    // room, else the one with the focus.
+    if log_pane.width >= 200 {
+        let [l, c] =
+            Layout::horizontal([Constraint::Percentage(56), Constraint::Min(0)]).areas(log_pane);
+        logs::draw(f, l, app, theme, wall_now);
+        changes::draw(f, c, app, theme, wall_now);
+    } else if app.focus == crate::app::Focus::Changes {
+        changes::draw(f, log_pane, app, theme, wall_now);
+    } else {
+        logs::draw(f, log_pane, app, theme, wall_now);
+    }
     draw_status(f, status, app, theme);
     draw_keys(f, keys, app, theme);
     if app.mode == Mode::Help {

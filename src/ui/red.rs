@@ -14,6 +14,7 @@ use super::{Theme, fit};
 use crate::analysis::{Health, RowStats, fmt_ms};
 use crate::app::{App, View};
 use crate::config::window_name;
+use crate::model::MINUTE_MS;
 use crate::model::format_hm;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -135,7 +136,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option
                 rendered.push((None, Line::styled(g.to_string(), theme.accent())));
             }
         }
-        rendered.push((Some(i), row_line(row, i == app.level().selected, &cols, theme)));
+        let marks = change_marks(app, row);
+        rendered.push((Some(i), row_line(row, i == app.level().selected, &cols, theme, &marks)));
     }
     let sel_pos = rendered.iter().position(|(i, _)| *i == Some(app.level().selected)).unwrap_or(0);
     let offset = (sel_pos + 1).saturating_sub(body);
@@ -143,7 +145,69 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option
     f.render_widget(Paragraph::new(lines), inner);
 }
 
-fn row_line(row: &crate::app::Row, selected: bool, cols: &Cols, theme: &Theme) -> Line<'static> {
+/// Where the changes of a row's region or service landed in the window, as fractions of it.
+fn change_marks(app: &App, row: &crate::app::Row) -> Vec<f64> {
+    let Some(end) = app.metrics_until() else { return Vec::new() };
+    let from = end - app.window;
+    app.changes
+        .changes
+        .iter()
+        // A change in the minute before the window is marked at its left edge: the window's
+        // first minute is where it shows.
+        .filter(|c| !c.read_only && c.at >= from - MINUTE_MS && c.at < end)
+        .filter(|c| match app.view() {
+            View::Overview => c.region == row.name,
+            View::Region { region } => {
+                c.region == *region && c.service.as_deref() == Some(&row.name)
+            }
+            View::Service { region, service } => {
+                c.region == *region && c.service.as_deref() == Some(service.as_str())
+            }
+            _ => false,
+        })
+        .map(|c| (c.at - from).max(0) as f64 / app.window.max(1) as f64)
+        .collect()
+}
+
+/// The sparkline with the changes marked `┃` in the accent colour.
+fn marked_sparkline(
+    spark: String,
+    marks: &[f64],
+    style: ratatui::style::Style,
+    theme: &Theme,
+) -> Vec<Span<'static>> {
+    let mut chars: Vec<char> = spark.chars().collect();
+    let n = chars.len();
+    let mut at: Vec<usize> =
+        marks.iter().map(|m| ((m * n as f64).floor() as usize).min(n.saturating_sub(1))).collect();
+    at.sort();
+    at.dedup();
+    if n == 0 || at.is_empty() {
+        return vec![Span::styled(spark, style)];
+    }
+    let mut out = Vec::new();
+    let mut start = 0;
+    for &i in &at {
+        if i > start {
+            out.push(Span::styled(chars[start..i].iter().collect::<String>(), style));
+        }
+        chars[i] = '┃';
+        out.push(Span::styled("┃", theme.accent()));
+        start = i + 1;
+    }
+    if start < n {
+        out.push(Span::styled(chars[start..].iter().collect::<String>(), style));
+    }
+    out
+}
+
+fn row_line(
+    row: &crate::app::Row,
+    selected: bool,
+    cols: &Cols,
+    theme: &Theme,
+    marks: &[f64],
+) -> Line<'static> {
     let health = row.stats.as_ref().map(|s| s.health).unwrap_or(Health::NoData);
     let hs = theme.health(health);
     let name = fit(&row.name, cols.name);
@@ -177,7 +241,12 @@ fn row_line(row: &crate::app::Row, selected: bool, cols: &Cols, theme: &Theme) -
                 Some(_) => cols.spark.min(s.error_pct.len()).max(cols.spark / 2),
                 None => cols.spark,
             };
-            spans.push(Span::styled(sparkline(&s.error_pct, spark_width, scale), hs));
+            spans.extend(marked_sparkline(
+                sparkline(&s.error_pct, spark_width, scale),
+                marks,
+                hs,
+                theme,
+            ));
             if let Some(l) = label {
                 spans.push(Span::styled(fit(&l, cols.spark - spark_width), hs));
             }

@@ -11,6 +11,7 @@ pub use engine::{Engine, Hop, SimRequest, summary};
 pub use scenario::Scenario;
 
 use crate::model::{Boundary, MetricsQuery, MetricsSnapshot, Millis, RequestSample, Scope};
+use crate::source::{ChangeQuery, ChangeSource};
 use crate::source::{
     LogBatch, LogQuery, LogSource, MetricsSource, RequestSource, SourceError, SourceErrorKind,
     TraceLookup, TraceQuery, TraceSource,
@@ -90,6 +91,28 @@ impl LogSource for SimSource {
             LogBatch { events, sampled: false, truncated }
         })
         .await
+    }
+}
+
+impl ChangeSource for SimSource {
+    fn name(&self) -> &str {
+        "demo"
+    }
+
+    async fn changes(&self, q: ChangeQuery) -> Result<Vec<crate::model::Change>, SourceError> {
+        if !self.boundary.contains(&q.region) {
+            return Err(SourceError::new(
+                SourceErrorKind::Invalid,
+                format!("{} is outside the boundary", q.region),
+            ));
+        }
+        let all = self.engine.changes(&self.boundary, q.to);
+        Ok(all
+            .into_iter()
+            .filter(|c| {
+                c.region == q.region && c.at >= q.from && (q.include_read_only || !c.read_only)
+            })
+            .collect())
     }
 }
 

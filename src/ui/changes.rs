@@ -1,0 +1,186 @@
+//! The change feed: the suspects for the anomaly in view, then every change, newest first.
+//!
+//! ```text
+//! ┌ Changes · suspects for eu-west-1 › invoice-approval-worker (onset 09:04) ─────────┐
+//! │ 1 09:04:37 UpdateFunctionConfiguration  in the minute of the onset · same service…│
+//! │ TIME      REGION        EVENT                        RESOURCE        WHO          │
+//! │ 09:13:20  eu-west-1     GetFunctionConfiguration     invoice-appr…   deploy-role… │
+//! └───────────────────────────────────────────────────────────────────────────────────┘
+//! ```
+
+use super::{Theme, age, fit, sanitize};
+use crate::app::{App, Focus};
+use crate::model::{Change, Millis, format_hm, format_hms};
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
+
+/// How many suspects the pane lists.
+pub const TOP_SUSPECTS: usize = 3;
+
+/// The name in an ARN or path: `…:function:invoice-approval-worker` → the function,
+/// `…:repository/message-processor:2.8.0` → `message-processor:2.8.0`.
+pub fn short_resource(r: &str) -> &str {
+    let tail = |sep: char| r.rsplit(sep).find(|p| !p.is_empty());
+    if r.contains('/') { tail('/') } else { tail(':') }.unwrap_or(r)
+}
+
+pub fn title(app: &App) -> String {
+    let cp = &app.changes;
+    let mut parts = vec!["Changes".to_string()];
+    match &cp.anomaly {
+        Some(a) => parts.push(format!(
+            "suspects for {}{} (onset {})",
+            a.region,
+            a.service.as_deref().map(|s| format!(" › {s}")).unwrap_or_default(),
+            format_hm(a.onset)
+        )),
+        None => parts.push("no anomaly to explain".into()),
+    }
+    let hidden = cp.changes.iter().filter(|c| c.read_only).count();
+    if !cp.show_read_only && hidden > 0 {
+        parts.push(format!("{hidden} read-only hidden (:read-only)"));
+    }
+    sanitize(&format!(" {} ", parts.join(" · ")))
+}
+
+/// Column widths of region, event, resource and identity; narrower panes get narrower ones.
+fn widths(width: usize) -> [usize; 4] {
+    if width >= 120 { [15, 29, 26, 24] } else { [13, 25, 20, 18] }
+}
+
+fn row(c: &Change, width: usize) -> String {
+    let [rw, ew, sw, iw] = widths(width);
+    let text = format!(
+        "{:<9} {:<rw$} {:<ew$} {:<sw$} {:<iw$} {}",
+        format_hms(c.at),
+        fit(&c.region, rw - 1),
+        fit(&c.event, ew - 1),
+        fit(short_resource(&c.resource), sw - 1),
+        fit(&c.identity.short(), iw - 1),
+        c.service.as_deref().unwrap_or("-")
+    );
+    fit(&sanitize(&text), width)
+}
+
+pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Millis) {
+    let cp = &app.changes;
+    let inner = super::pane(f, area, title(app), theme, app.focus == Focus::Changes);
+    let (list, detail) = if cp.detail && inner.height >= 10 {
+        let [a, b] =
+            Layout::vertical([Constraint::Percentage(40), Constraint::Min(5)]).areas(inner);
+        (a, Some(b))
+    } else {
+        (inner, None)
+    };
+    let width = list.width as usize;
+    let mut lines = Vec::new();
+    if let Some((e, at)) = &cp.error {
+        lines.push(Line::styled(
+            fit(&format!(" ⚠ {} (failed {} ago)", sanitize(e), age(wall_now - at)), width),
+            theme.error(),
+        ));
+    }
+    for (k, s) in cp.suspects.iter().take(TOP_SUSPECTS).enumerate() {
+        let c = &cp.changes[s.change];
+        let head = format!(
+            "{} {} {} {} {}",
+            k + 1,
+            format_hms(c.at),
+            c.event,
+            short_resource(&c.resource),
+            c.region
+        );
+        let style = if k == 0 { theme.warn() } else { theme.text() };
+        lines.push(Line::styled(fit(&sanitize(&head), width), style));
+        // The reason on as many lines as it needs, broken between its parts.
+        let mut line = String::from(" ");
+        for part in sanitize(&s.reason).split(" · ") {
+            if line.chars().count() + part.chars().count() + 3 > width && !line.trim().is_empty() {
+                lines.push(Line::styled(fit(&line, width), theme.muted()));
+                line = String::from(" ");
+            }
+            if line.trim().is_empty() {
+                line.push(' ');
+            } else {
+                line.push_str(" · ");
+            }
+            line.push_str(part);
+        }
+        lines.push(Line::styled(fit(&line, width), theme.muted()));
+    }
+    if cp.loading {
+        lines.push(Line::styled(" reading the audit trail…", theme.muted()));
+    }
+    lines.push(Line::styled(
+        fit(
+            &{
+                let [rw, ew, sw, iw] = widths(width);
+                format!(
+                    "{:<9} {:<rw$} {:<ew$} {:<sw$} {:<iw$} {}",
+                    "TIME", "REGION", "EVENT", "RESOURCE", "WHO", "SERVICE"
+                )
+            },
+            width,
+        ),
+        theme.muted(),
+    ));
+    let shown: Vec<&Change> = cp.shown().map(|(_, c)| c).collect();
+    if shown.is_empty() && !cp.loading {
+        lines.push(Line::styled(" no changes in the window and the baseline", theme.muted()));
+    }
+    let body = (list.height as usize).saturating_sub(lines.len());
+    let top = (cp.selected + 1).saturating_sub(body);
+    let focused = app.focus == Focus::Changes;
+    for (i, c) in shown.iter().enumerate().skip(top).take(body) {
+        let style = if focused && i == cp.selected {
+            theme.selection()
+        } else if c.read_only {
+            theme.muted()
+        } else {
+            theme.text()
+        };
+        lines.push(Line::styled(row(c, width), style));
+    }
+    f.render_widget(Paragraph::new(lines), list);
+    if let (Some(d), Some(c)) = (detail, cp.selected_change()) {
+        draw_detail(f, d, c, theme);
+    }
+}
+
+/// One change in full: its fields, then the event as recorded.
+fn draw_detail(f: &mut Frame, area: Rect, c: &Change, theme: &Theme) {
+    let block = Block::default()
+        .borders(Borders::TOP)
+        .border_style(theme.border(true))
+        .title(Span::styled(" Change · p or esc closes · y copies its event id ", theme.title()));
+    let inner = block.inner(area);
+    f.render_widget(Clear, area);
+    f.render_widget(block, area);
+    let fields = [
+        ("event id", c.id.clone()),
+        ("time", format_hms(c.at)),
+        ("region", c.region.clone()),
+        ("event", format!("{} ({})", c.event, c.event_source)),
+        ("resource", c.resource.clone()),
+        ("service", c.service.clone().unwrap_or_else(|| "-".into())),
+        ("who", format!("{} {}", c.identity.kind, c.identity.principal)),
+        ("summary", c.summary.clone()),
+    ];
+    let mut lines: Vec<Line> = fields
+        .into_iter()
+        .map(|(k, v)| {
+            Line::from(vec![
+                Span::styled(format!("{k:<10}"), theme.accent()),
+                Span::styled(sanitize(&v), theme.text()),
+            ])
+        })
+        .collect();
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(&c.raw)
+        && let Ok(p) = serde_json::to_string_pretty(&v)
+    {
+        lines.extend(p.lines().map(|l| Line::styled(sanitize(l), theme.muted())));
+    }
+    f.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}

@@ -1,0 +1,112 @@
+//! The change feed, its suspects and markers, and the headless commands.
+
+mod common;
+
+use common::warroom;
+use warroom::app::{Action, Effect, Focus};
+
+#[test]
+fn the_feed_shows_the_change_its_identity_the_marker_and_the_suspect() {
+    let mut app = common::app();
+    let c = app
+        .changes
+        .changes
+        .iter()
+        .find(|c| c.event == "UpdateFunctionConfiguration" && c.region == "eu-west-1")
+        .expect("the 09:04:37 change")
+        .clone();
+    assert_eq!(warroom::model::format_hms(c.at), "09:04:37");
+    assert_eq!(c.identity.short(), "deploy-role/deploy-bot");
+    // The top suspect of the overview's worst region is that change.
+    let a = app.changes.anomaly.clone().expect("an anomaly to explain");
+    assert_eq!(
+        (a.region.as_str(), a.service.as_deref()),
+        ("eu-west-1", Some("invoice-approval-worker"))
+    );
+    assert_eq!(app.changes.changes[app.changes.suspects[0].change], c);
+    let screen = common::render(&app, 200, 48, 0);
+    let eu = screen.lines().find(|l| l.contains("✖ eu-west-1")).expect("the eu-west-1 row");
+    assert!(eu.contains("┃"), "the change is marked on the sparkline: {eu}");
+    assert!(
+        screen.contains("suspects for eu-west-1 › invoice-approval-worker (onset 09:04)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("1 09:04:37 UpdateFunctionConfiguration invoice-approval-worker eu-west-1"),
+        "{screen}"
+    );
+    assert!(screen.contains("in the minute of the onset · same service"), "{screen}");
+    assert!(screen.contains("UpdateFunctionConfiguration by deploy-role/deploy-bot"), "{screen}");
+    assert!(screen.contains("deploy-role/deploy-bot"), "{screen}");
+    insta::assert_snapshot!("changes_200x48", screen);
+    // Read-only events are hidden until asked for.
+    let shown = app.changes.shown().count();
+    let fx = app.run_command("read-only");
+    common::serve(&mut app, fx);
+    assert_eq!(app.changes.shown().count(), shown + 1);
+    // Tab twice reaches the feed; enter shows the change in full; y copies its event id.
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    assert_eq!(app.focus, Focus::Changes);
+    let screen = common::render(&app, 100, 30, 0);
+    assert!(
+        screen.contains("Changes · suspects"),
+        "the feed takes the lower pane when narrow: {screen}"
+    );
+    app.update(Action::DrillIn);
+    assert!(app.changes.detail);
+    let id = app.changes.selected_change().unwrap().id.clone();
+    assert_eq!(app.update(Action::CopyId), vec![Effect::Copy(id.clone())]);
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains(&id), "{screen}");
+}
+
+#[test]
+fn drilling_in_ranks_for_the_service_in_view() {
+    let mut app = common::app();
+    for _ in 0..2 {
+        let fx = app.update(Action::DrillIn);
+        common::serve(&mut app, fx);
+    }
+    let a = app.changes.anomaly.clone().expect("an anomaly");
+    assert_eq!(a.service.as_deref(), Some("invoice-approval-worker"));
+    let top = &app.changes.changes[app.changes.suspects[0].change];
+    assert_eq!(top.event, "UpdateFunctionConfiguration");
+}
+
+#[test]
+fn headless_changes_and_suspects() {
+    let (out, err, code) = warroom(&["changes", "--at", "09:20", "--region", "eu-west-1"]);
+    assert_eq!(code, 0, "{err}");
+    let first = out.lines().next().unwrap();
+    assert!(first.starts_with("09:04:37  eu-west-1       UpdateFunctionConfiguration   invoice-approval-worker     deploy-role/deploy-bot"), "{out}");
+    assert!(!out.contains("GetFunctionConfiguration"), "read-only hidden: {out}");
+    let (out, _, _) = warroom(&["changes", "--at", "09:20", "--region", "eu-west-1", "--all"]);
+    assert!(out.contains("GetFunctionConfiguration"), "{out}");
+    let (out, _, code) = warroom(&["changes", "--at", "09:20", "--format", "jsonl"]);
+    assert_eq!(code, 0);
+    for l in out.lines() {
+        let c: warroom::model::Change = serde_json::from_str(l).expect("a change per line");
+        assert!(!c.read_only);
+    }
+    let (out, err, code) = warroom(&[
+        "suspects",
+        "--demo",
+        "alert-endpoint-404",
+        "--at",
+        "14:56",
+        "--region",
+        "us-east-1",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[0], "suspects for us-east-1 › message-processor (onset 14:49:00)");
+    assert!(lines[1].contains("14:47:19  PutImage  message-processor:2.8.0"), "{out}");
+    assert!(
+        lines[2].contains("PutImage by ecr-publisher/jane.doe, rolled out 46 s later"),
+        "{out}"
+    );
+    let (_, err, code) = warroom(&["suspects", "--at", "09:20"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--region is needed"), "{err}");
+}
