@@ -2,6 +2,7 @@
 //! are interchangeable per pane. Source-specific types (the AWS SDK's) never leave their module.
 
 pub mod aws;
+pub mod cloudtrail;
 pub mod files;
 pub mod sim;
 pub mod xray;

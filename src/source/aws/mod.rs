@@ -3,15 +3,20 @@
 //! Everything that talks to the AWS SDK lives under this module; the rest of the crate only
 //! sees the model types (`MetricsSnapshot`, `RedSeries`, `LogEvent`, ...) and
 //! [`crate::source::SourceError`]. The one exception is construction:
-//! [`CloudWatchMetrics::with_clients`], [`CloudWatchLogs::with_clients`] and
-//! [`XRayTraces::with_clients`] take ready-made SDK clients so tests can hand in mocked ones.
+//! [`CloudWatchMetrics::with_clients`], [`CloudWatchLogs::with_clients`],
+//! [`XRayTraces::with_clients`] and [`CloudTrailChanges::with_clients`] take ready-made SDK
+//! clients so tests can hand in mocked ones.
 
+mod cloudtrail;
 mod error;
 mod logs;
 mod metrics;
 mod rate;
 mod xray;
 
+pub use cloudtrail::{
+    CloudTrailChanges, LOOKBACK_MS, LOOKUP_TPS, MAX_LOOKUP_PAGES, MAX_RESULTS_PER_PAGE,
+};
 pub use logs::{
     CloudWatchLogs, FILTER_TPS, FollowTiming, LIVE_TAIL_HOST_PREFIX, LIVE_TAIL_SESSION_LIMIT,
     LogGroup, LogGroups, MAX_FILTER_PATTERN_LEN, MAX_GROUPS_PER_SESSION, StripHostPrefix,
