@@ -110,3 +110,59 @@ fn headless_changes_and_suspects() {
     assert_eq!(code, 2);
     assert!(err.contains("--region is needed"), "{err}");
 }
+
+#[test]
+fn cloudtrail_files_feed_the_commands_with_services_mapped_from_the_config() {
+    let record = serde_json::json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "principalId": "AROAEXAMPLE:deploy-bot",
+            "arn": "arn:aws:sts::123456789012:assumed-role/deploy-role/deploy-bot",
+            "accountId": "123456789012",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "deploy-role", "arn": "arn:aws:iam::123456789012:role/deploy-role"}}
+        },
+        "eventTime": "2026-03-12T09:04:37Z",
+        "eventSource": "lambda.amazonaws.com",
+        "eventName": "UpdateFunctionConfiguration20150331v2",
+        "awsRegion": "eu-west-1",
+        "requestParameters": {"functionName": "invoice-approval-worker", "timeout": 3},
+        "readOnly": false,
+        "eventID": "11111111-2222-3333-4444-555555555555",
+        "recipientAccountId": "123456789012"
+    });
+    let file = serde_json::json!({ "Records": [record] });
+    let dir = std::env::temp_dir().join(format!("warroom-trail-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("trail.json");
+    std::fs::write(&path, file.to_string()).unwrap();
+    let p = path.to_str().unwrap();
+    let cfg = concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml");
+    let (out, err, code) =
+        warroom(&["changes", "--source", p, "--config", cfg, "--region", "eu-west-1"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("deploy-role/deploy-bot"), "{out}");
+    assert!(
+        out.trim_end().ends_with("invoice-approval-worker  11111111-2222-3333-4444-555555555555"),
+        "mapped to the service: {out}"
+    );
+    let (out, err, code) = warroom(&[
+        "suspects",
+        "--source",
+        p,
+        "--config",
+        cfg,
+        "--region",
+        "eu-west-1",
+        "--service",
+        "invoice-approval-worker",
+        "--onset",
+        "09:05",
+    ]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("23 s before onset · same service"), "{out}");
+    std::fs::write(&path, r#"{"Records": [{"eventName": "PutImage"}]}"#).unwrap();
+    let (_, err, code) = warroom(&["changes", "--source", p, "--region", "eu-west-1"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("record 0"), "the error names the record: {err}");
+}

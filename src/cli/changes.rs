@@ -82,7 +82,7 @@ async fn read(
 ) -> Result<(Vec<Change>, Option<Millis>, super::Headless), String> {
     let h = super::headless(&args.cockpit, args.source.as_deref())?;
     let (source, now) = match (&h.file, &h.scenario) {
-        (Some(path), _) => (super::file_changes(path)?, None),
+        (Some(path), _) => (super::file_changes(&h.cfg, path)?, None),
         (None, Some(sc)) => {
             let (sources, clock, _) =
                 super::demo(sc.clone(), &h.cfg.boundary, h.cfg.at, 0.0, h.cfg.seed);

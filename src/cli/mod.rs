@@ -8,8 +8,8 @@ pub mod trace;
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
-use crate::source::aws::{CloudWatchLogs, CloudWatchMetrics, XRayTraces};
-use crate::source::files::{FileLogs, FileTraces};
+use crate::source::aws::{CloudTrailChanges, CloudWatchLogs, CloudWatchMetrics, XRayTraces};
+use crate::source::files::{FileChanges, FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
     LogBatch, LogQuery, LogSource, LogUpdate, NoChanges, NoLogs, NoRequests, NoTraces, SourceError,
@@ -62,6 +62,10 @@ pub struct CockpitArgs {
     /// filter-log-events`), following what is appended.
     #[arg(long, value_name = "PATH")]
     pub logs: Option<PathBuf>,
+    /// Read the change feed from a CloudTrail file (as delivered to S3, gzipped or not, or
+    /// the JSON of `aws cloudtrail lookup-events`).
+    #[arg(long, value_name = "PATH")]
+    pub changes: Option<PathBuf>,
     /// Read traces for the waterfall from this file (the JSON of `aws xray
     /// batch-get-traces`, or X-Ray segment documents).
     #[arg(long, value_name = "PATH")]
@@ -223,13 +227,58 @@ impl LogSource for AnyLogs {
 /// Any of the change sources, chosen at start.
 pub enum AnyChanges {
     Sim(Arc<SimSource>),
+    /// CloudTrail (files or LookupEvents), with the services its resources map to.
+    File(Arc<FileChanges>, ServiceMap),
+    Aws(Arc<CloudTrailChanges>, ServiceMap),
     None(NoChanges),
+}
+
+/// Which configured service a change's resource belongs to: a resource naming the service,
+/// or one of its dimension values (a function name, a cluster or API name).
+#[derive(Clone, Debug, Default)]
+pub struct ServiceMap(Vec<(String, Vec<String>)>);
+
+impl ServiceMap {
+    pub fn new(services: &[crate::config::ServiceConfig]) -> Self {
+        ServiceMap(
+            services
+                .iter()
+                .map(|s| {
+                    let mut keys = vec![s.name.clone()];
+                    keys.extend(s.dimensions.values().cloned());
+                    (s.name.clone(), keys)
+                })
+                .collect(),
+        )
+    }
+
+    /// The service of a resource: the longest key it names as a whole word.
+    pub fn service_of(&self, resource: &str) -> Option<String> {
+        let words: Vec<&str> = resource.split([':', '/', ' ']).collect();
+        self.0
+            .iter()
+            .flat_map(|(name, keys)| keys.iter().map(move |k| (name, k)))
+            .filter(|(_, k)| words.iter().any(|w| w == k || w.split(':').next() == Some(k)))
+            .max_by_key(|(_, k)| k.len())
+            .map(|(name, _)| name.clone())
+    }
+
+    fn fill(&self, mut changes: Vec<crate::model::Change>) -> Vec<crate::model::Change> {
+        for c in &mut changes {
+            if c.service.is_none() {
+                c.service = self.service_of(&c.resource);
+            }
+        }
+        changes
+    }
 }
 
 impl crate::source::ChangeSource for AnyChanges {
     fn name(&self) -> &str {
         match self {
             AnyChanges::Sim(s) => crate::source::ChangeSource::name(s.as_ref()),
+            AnyChanges::File(f, _) => f.name(),
+            AnyChanges::Aws(a, _) => a.name(),
             AnyChanges::None(n) => n.name(),
         }
     }
@@ -240,19 +289,22 @@ impl crate::source::ChangeSource for AnyChanges {
     ) -> Result<Vec<crate::model::Change>, SourceError> {
         match self {
             AnyChanges::Sim(s) => s.changes(q).await,
+            AnyChanges::File(f, m) => f.changes(q).await.map(|c| m.fill(c)),
+            AnyChanges::Aws(a, m) => a.changes(q).await.map(|c| m.fill(c)),
             AnyChanges::None(n) => n.changes(q).await,
         }
     }
 }
 
-/// The change source of the AWS cockpit.
-pub async fn aws_changes(_cfg: &Config) -> AnyChanges {
-    AnyChanges::None(NoChanges("CloudTrail is not connected yet".into()))
+/// The change source of the AWS cockpit: CloudTrail LookupEvents in the boundary.
+pub async fn aws_changes(cfg: &Config) -> AnyChanges {
+    let c = CloudTrailChanges::from_env(cfg.boundary.clone(), cfg.aws_profile.as_deref()).await;
+    AnyChanges::Aws(Arc::new(c), ServiceMap::new(&cfg.services))
 }
 
-/// Changes from a CloudTrail file.
-pub fn file_changes(path: &std::path::Path) -> Result<AnyChanges, String> {
-    Err(format!("{}: CloudTrail files are not read yet", path.display()))
+/// Changes from a CloudTrail file (`--changes PATH`, `--source PATH`).
+pub fn file_changes(cfg: &Config, path: &std::path::Path) -> Result<AnyChanges, String> {
+    Ok(AnyChanges::File(Arc::new(FileChanges::load(path)?), ServiceMap::new(&cfg.services)))
 }
 
 /// Any of the trace sources, chosen at start.
@@ -320,16 +372,21 @@ fn file_logs(cfg: &Config, path: &std::path::Path) -> Result<AnyLogs, String> {
 
 /// The simulator as the cockpit's sources (its log lines, or a file's).
 #[derive(Clone)]
-pub struct DemoSources(pub Arc<SimSource>, pub Arc<AnyLogs>, pub Arc<AnyTraces>);
+pub struct DemoSources(
+    pub Arc<SimSource>,
+    pub Arc<AnyLogs>,
+    pub Arc<AnyTraces>,
+    pub Arc<AnyChanges>,
+);
 
 impl Sources for DemoSources {
     type Metrics = SimSource;
     type Requests = SimSource;
     type Logs = AnyLogs;
     type Traces = AnyTraces;
-    type Changes = SimSource;
-    fn changes(&self) -> Arc<SimSource> {
-        self.0.clone()
+    type Changes = AnyChanges;
+    fn changes(&self) -> Arc<AnyChanges> {
+        self.3.clone()
     }
     fn metrics(&self) -> Arc<SimSource> {
         self.0.clone()
@@ -354,6 +411,7 @@ pub struct AwsSources {
     pub metrics: Arc<CloudWatchMetrics>,
     pub logs: Arc<AnyLogs>,
     pub traces: Arc<AnyTraces>,
+    pub changes: Arc<AnyChanges>,
     pub refresh: Duration,
 }
 
@@ -362,9 +420,9 @@ impl Sources for AwsSources {
     type Requests = NoRequests;
     type Logs = AnyLogs;
     type Traces = AnyTraces;
-    type Changes = NoChanges;
-    fn changes(&self) -> Arc<NoChanges> {
-        Arc::new(NoChanges("CloudTrail is not connected yet".into()))
+    type Changes = AnyChanges;
+    fn changes(&self) -> Arc<AnyChanges> {
+        self.changes.clone()
     }
     fn metrics(&self) -> Arc<CloudWatchMetrics> {
         self.metrics.clone()
@@ -403,7 +461,8 @@ pub fn demo(
     let clock = Clock::simulated(start, speed);
     let sim = Arc::new(SimSource::new(sc, boundary.clone()));
     let traces = Arc::new(AnyTraces::Sim(sim.clone()));
-    (DemoSources(sim.clone(), Arc::new(AnyLogs::Sim(sim)), traces), clock, info)
+    let changes = Arc::new(AnyChanges::Sim(sim.clone()));
+    (DemoSources(sim.clone(), Arc::new(AnyLogs::Sim(sim)), traces, changes), clock, info)
 }
 
 /// Start the interactive cockpit.
@@ -427,6 +486,13 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
             if let Some(t) = &trace_file {
                 sources.2 = t.clone();
             }
+            let change_file = match &args.changes {
+                Some(p) => Some(Arc::new(file_changes(&cfg, p).map_err(anyhow::Error::msg)?)),
+                None => None,
+            };
+            if let Some(c) = &change_file {
+                sources.3 = c.clone();
+            }
             let mut app =
                 App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
@@ -440,6 +506,9 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 }
                 if let Some(t) = &trace_file {
                     s.2 = t.clone();
+                }
+                if let Some(c) = &change_file {
+                    s.3 = c.clone();
                 }
                 Ok((s, clock, info))
             })
@@ -460,7 +529,12 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 Some(p) => file_traces(&cfg, p).map_err(anyhow::Error::msg)?,
                 None => aws_traces(&cfg).await,
             };
+            let changes = match &args.changes {
+                Some(p) => file_changes(&cfg, p).map_err(anyhow::Error::msg)?,
+                None => aws_changes(&cfg).await,
+            };
             let sources = AwsSources {
+                changes: Arc::new(changes),
                 metrics: Arc::new(metrics),
                 logs: Arc::new(logs),
                 traces: Arc::new(traces),

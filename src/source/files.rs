@@ -179,6 +179,45 @@ impl LogSource for FileLogs {
     }
 }
 
+/// Changes of CloudTrail files: log files as delivered to S3 (`{"Records": [...]}`, gzipped
+/// or not) or the output of `aws cloudtrail lookup-events`.
+pub struct FileChanges {
+    name: String,
+    changes: Vec<crate::model::Change>,
+}
+
+impl FileChanges {
+    pub fn load(path: &Path) -> Result<FileChanges, String> {
+        let bytes =
+            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let changes = super::cloudtrail::parse_cloudtrail_file(&bytes)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+        Ok(FileChanges {
+            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            changes,
+        })
+    }
+}
+
+impl super::ChangeSource for FileChanges {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A file is evidence: its changes of the region are listed whatever their time.
+    async fn changes(
+        &self,
+        q: super::ChangeQuery,
+    ) -> Result<Vec<crate::model::Change>, SourceError> {
+        Ok(self
+            .changes
+            .iter()
+            .filter(|c| c.region == q.region && (q.include_read_only || !c.read_only))
+            .cloned()
+            .collect())
+    }
+}
+
 /// Traces of one file: the JSON of `aws xray batch-get-traces`, segment documents (one, an
 /// array, or JSON lines).
 pub struct FileTraces {

@@ -283,6 +283,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":region NAME", "drill into a region of the boundary"),
     (":cid [ID]", "log tail of one correlation id (no ID clears)"),
     (":trace ID", "waterfall of a request: its correlation id or X-Ray trace id"),
+    (":read-only", "show or hide read-only events in the change feed"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
     (":top", "back to all regions"),
     (":scenario NAME", "switch the demo to another built-in scenario"),
