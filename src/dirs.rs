@@ -19,3 +19,56 @@ pub fn data_dir() -> Option<PathBuf> {
     }
     project().map(|p| p.data_dir().to_path_buf())
 }
+
+/// The journal of the investigation in progress.
+pub fn journal_path() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("investigation.jsonl"))
+}
+
+fn no_data_dir() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::NotFound, "no data folder (set WARROOM_DATA)")
+}
+
+/// Append one line to the journal and flush it, so a dying terminal loses nothing.
+pub fn append_journal(line: &crate::model::investigation::JournalLine) -> std::io::Result<()> {
+    use std::io::Write;
+    let path = journal_path().ok_or_else(no_data_dir)?;
+    if let Some(d) = path.parent() {
+        std::fs::create_dir_all(d)?;
+    }
+    let mut f = std::fs::OpenOptions::new().create(true).append(true).open(&path)?;
+    let text = serde_json::to_string(line).map_err(std::io::Error::other)?;
+    writeln!(f, "{text}")?;
+    f.sync_data()
+}
+
+/// The journal's investigation, when there is one; `(investigation, unreadable lines)`.
+pub fn load_journal() -> std::io::Result<Option<(crate::model::investigation::Investigation, usize)>>
+{
+    let Some(path) = journal_path() else { return Ok(None) };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => Ok(Some(crate::model::investigation::Investigation::replay(&text))),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Start a new investigation: the journal in progress is kept under its start time.
+pub fn archive_journal(wall_now: crate::model::Millis) -> std::io::Result<Option<PathBuf>> {
+    let Some(path) = journal_path() else { return Ok(None) };
+    if !path.exists() {
+        return Ok(None);
+    }
+    let to = path.with_file_name(format!("investigation-{wall_now}.jsonl"));
+    std::fs::rename(&path, &to)?;
+    Ok(Some(to))
+}
+
+/// Write a report to `reports/` in the data folder; returns its path.
+pub fn write_report(text: &str, wall_now: crate::model::Millis) -> std::io::Result<PathBuf> {
+    let dir = data_dir().ok_or_else(no_data_dir)?.join("reports");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("report-{wall_now}.md"));
+    std::fs::write(&path, text)?;
+    Ok(path)
+}

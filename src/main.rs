@@ -26,6 +26,8 @@ enum Command {
     Changes(warroom::cli::changes::ChangesArgs),
     /// Print the changes ranked as suspects for a region's (or service's) anomaly.
     Suspects(warroom::cli::changes::SuspectsArgs),
+    /// Write the incident report (Markdown) of the demo with the saved investigation.
+    Report(warroom::cli::report::ReportArgs),
 }
 
 fn init_logging() {
@@ -49,6 +51,21 @@ fn init_logging() {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if let Some(Command::Report(args)) = &cli.command {
+        return match warroom::cli::report::run(args) {
+            Ok(text) => {
+                match &args.out {
+                    Some(p) => println!("{}", p.display()),
+                    None => print!("{text}"),
+                }
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("warroom report: {e}");
+                ExitCode::from(2)
+            }
+        };
+    }
     if let Some(Command::Snapshot(args)) = &cli.command {
         return match warroom::cli::snapshot::run(args) {
             Ok(path) => {

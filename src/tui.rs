@@ -240,6 +240,7 @@ async fn event_loop<S: Sources>(
     let mut logs: Option<JoinHandle<()>> = None;
     let mut height = terminal.size()?.height;
     let mut effects: VecDeque<Effect> = app.sync_logs().into();
+    effects.extend(std::mem::take(&mut app.pending));
     loop {
         if app.dirty {
             // Pane heights follow the view, so the page sizes are set before each draw.
@@ -372,6 +373,18 @@ async fn event_loop<S: Sources>(
                         let msg = SourceMsg::Changes { generation, result, received: wall_now() };
                         let _ = tx.send(msg).await;
                     });
+                }
+                Effect::Journal(line) => {
+                    if let Err(e) = crate::dirs::append_journal(&line) {
+                        app.message = Some((format!("the investigation was not saved: {e}"), true));
+                    }
+                }
+                Effect::WriteReport(text) => {
+                    app.message = Some(match crate::dirs::write_report(&text, wall_now()) {
+                        Ok(p) => (format!("report written to {}", p.display()), false),
+                        Err(e) => (format!("the report was not written: {e}"), true),
+                    });
+                    app.dirty = true;
                 }
                 Effect::Copy(text) => {
                     let backend = terminal.backend_mut();

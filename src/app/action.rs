@@ -36,6 +36,9 @@ pub enum Action {
     Pretty,
     Fold,
     CriticalPath,
+    Mark,
+    Finding,
+    Timeline,
 }
 
 impl Action {
@@ -67,6 +70,9 @@ impl Action {
         Action::Pretty,
         Action::Fold,
         Action::CriticalPath,
+        Action::Mark,
+        Action::Finding,
+        Action::Timeline,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -105,6 +111,9 @@ impl Action {
             Action::Pretty => "pretty",
             Action::Fold => "fold",
             Action::CriticalPath => "critical-path",
+            Action::Mark => "mark",
+            Action::Finding => "finding",
+            Action::Timeline => "timeline",
         }
     }
 
@@ -145,6 +154,9 @@ impl Action {
             Action::Pretty => "pretty JSON of the selected log line (the selected span in full)",
             Action::Fold => "fold or unfold the selected span's subtree in the waterfall",
             Action::CriticalPath => "highlight the waterfall's critical path",
+            Action::Mark => "mark the selection as an observation",
+            Action::Finding => "mark the selection as a finding",
+            Action::Timeline => "show or hide the investigation timeline",
         }
     }
 

@@ -7,12 +7,14 @@
 
 mod action;
 mod changes;
+mod investigate;
 mod keymap;
 mod logs;
 mod trace;
 
 pub use action::Action;
 pub use changes::ChangePane;
+pub use investigate::TimelineItem;
 pub use keymap::{Key, KeyCode, Keymap};
 pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT};
 pub use trace::TracePane;
@@ -119,6 +121,8 @@ pub enum Mode {
     Correlation(String),
     /// Typing free text for the log tail (`/`).
     Search(String),
+    /// The investigation timeline over the screen.
+    Timeline,
 }
 
 impl Mode {
@@ -198,6 +202,10 @@ pub enum Effect {
     },
     /// Put text on the clipboard (OSC 52).
     Copy(String),
+    /// Append a line to the investigation's journal in the data folder.
+    Journal(crate::model::investigation::JournalLine),
+    /// Write the incident report (Markdown) to the data folder.
+    WriteReport(String),
     /// Read the audit trail's changes of these regions in `[from, to)`.
     FetchChanges {
         generation: u64,
@@ -248,6 +256,9 @@ pub struct App {
     pub logs: LogPane,
     pub trace: TracePane,
     pub changes: ChangePane,
+    pub investigation: crate::model::investigation::Investigation,
+    /// Work asked for before the event loop started (an alert opening a trace).
+    pub pending: Vec<Effect>,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -286,6 +297,8 @@ impl App {
             logs: LogPane::default(),
             trace: TracePane::default(),
             changes: ChangePane::default(),
+            investigation: Default::default(),
+            pending: Vec::new(),
             message: None,
             should_quit: false,
             dirty: true,
@@ -384,10 +397,12 @@ impl App {
             return Vec::new();
         }
         match &mut self.mode {
-            Mode::Help => {
+            Mode::Help | Mode::Timeline => {
                 match self.keymap.action(key) {
                     Some(Action::Quit) => return self.update(Action::Quit),
-                    Some(Action::Back | Action::Help) | None => self.mode = Mode::Normal,
+                    Some(Action::Back | Action::Help | Action::Timeline) | None => {
+                        self.mode = Mode::Normal
+                    }
                     Some(_) => {}
                 }
                 Vec::new()
@@ -606,6 +621,9 @@ impl App {
                 self.logs.detail = !self.logs.detail;
             }
             Action::Fold => self.trace_fold(),
+            Action::Mark => return self.mark(false),
+            Action::Finding => return self.mark(true),
+            Action::Timeline => self.toggle_timeline(),
             Action::CriticalPath => self.trace.critical = !self.trace.critical,
         }
         Vec::new()
@@ -629,6 +647,12 @@ impl App {
                 Vec::new()
             }
         }
+    }
+
+    /// Show a service of the region in view (an alert's).
+    pub fn drill_to_service(&mut self, service: &str) -> Vec<Effect> {
+        let View::Region { region } = self.view().clone() else { return Vec::new() };
+        self.push(View::Service { region, service: service.to_string() })
     }
 
     fn drill_in(&mut self) -> Vec<Effect> {
@@ -699,6 +723,14 @@ impl App {
             ("", _) => Vec::new(),
             ("q" | "quit", _) => self.update(Action::Quit),
             ("cid", id) => self.set_correlation(id.map(str::to_string)),
+            ("report", _) => {
+                let text = crate::report::markdown(self);
+                vec![Effect::WriteReport(text)]
+            }
+            ("timeline", _) => {
+                self.toggle_timeline();
+                Vec::new()
+            }
             ("read-only", _) => {
                 self.changes.show_read_only = !self.changes.show_read_only;
                 let shown = if self.changes.show_read_only { "shown" } else { "hidden" };

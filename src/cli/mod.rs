@@ -1,7 +1,9 @@
 //! Starting the cockpit: command-line flags over the configuration, then the sources.
 
+pub mod alert;
 pub mod changes;
 pub mod logs;
+pub mod report;
 pub mod snapshot;
 pub mod trace;
 
@@ -62,6 +64,14 @@ pub struct CockpitArgs {
     /// filter-log-events`), following what is appended.
     #[arg(long, value_name = "PATH")]
     pub logs: Option<PathBuf>,
+    /// Open on an alert: a CloudWatch alarm notification (SNS JSON) or a webhook JSON with
+    /// region, service, timestamp and correlation_id / message_id / trace_id.
+    #[arg(long, value_name = "FILE")]
+    pub alert: Option<PathBuf>,
+    /// Resume the investigation saved in the data folder (otherwise a new one starts and the
+    /// previous journal is kept beside it).
+    #[arg(long)]
+    pub resume: bool,
     /// Read the change feed from a CloudTrail file (as delivered to S3, gzipped or not, or
     /// the JSON of `aws cloudtrail lookup-events`).
     #[arg(long, value_name = "PATH")]
@@ -465,8 +475,45 @@ pub fn demo(
     (DemoSources(sim.clone(), Arc::new(AnyLogs::Sim(sim)), traces, changes), clock, info)
 }
 
+/// Read `--alert` and let its time set the demo's clock (unless `--at` does).
+fn read_alert(args: &mut CockpitArgs) -> anyhow::Result<Option<alert::Alert>> {
+    let Some(path) = &args.alert else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| anyhow::anyhow!("--alert {}: {e}", path.display()))?;
+    let a = alert::parse_alert(&text)
+        .map_err(|e| anyhow::anyhow!("--alert {}: {e}", path.display()))?;
+    if args.at.is_none() {
+        args.at = a.at.map(|t| t.rem_euclid(crate::model::DAY_MS));
+    }
+    Ok(Some(a))
+}
+
+/// Focus the cockpit on an alert: its region and service, its request.
+pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
+    let mut fx = Vec::new();
+    if let Some(r) = &a.region {
+        if !app.boundary.contains(r) {
+            anyhow::bail!("the alert's region {r} is not in the boundary");
+        }
+        fx.extend(app.run_command(&format!("region {r}")));
+        if let Some(s) = &a.service {
+            fx.extend(app.drill_to_service(s));
+        }
+    }
+    if let Some(t) = &a.trace_id {
+        fx.extend(app.open_trace(crate::source::TraceKey::TraceId(t.clone())));
+    } else if let Some(c) = &a.correlation_id {
+        fx.extend(app.set_correlation(Some(c.clone())));
+    }
+    let name = a.name.clone().unwrap_or_else(|| "alert".into());
+    app.message = Some((format!("opened on {name}"), false));
+    app.pending.extend(fx);
+    Ok(())
+}
+
 /// Start the interactive cockpit.
-pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
+pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
+    let alert = read_alert(&mut args)?;
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
     let Setup { config: cfg, scenario, keymap, theme } = setup;
     match scenario {
@@ -497,6 +544,10 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
             start_region(&mut app, args.region.as_deref())?;
+            start_investigation(&mut app, args.resume)?;
+            if let Some(a) = &alert {
+                apply_alert(&mut app, a)?;
+            }
             let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
             crate::tui::run(app, theme, sources, move |name| {
                 let (mut s, clock, info) =
@@ -545,12 +596,39 @@ pub async fn run_cockpit(args: CockpitArgs) -> anyhow::Result<()> {
                 App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
             start_region(&mut app, args.region.as_deref())?;
+            start_investigation(&mut app, args.resume)?;
+            if let Some(a) = &alert {
+                apply_alert(&mut app, a)?;
+            }
             crate::tui::run(app, theme, sources, |_| {
                 Err(":scenario works in the demo only".to_string())
             })
             .await
         }
     }
+}
+
+/// `--resume` loads the saved investigation; otherwise the previous one is archived.
+pub fn start_investigation(app: &mut App, resume: bool) -> anyhow::Result<()> {
+    if resume {
+        match crate::dirs::load_journal()? {
+            Some((inv, bad)) => {
+                let n = inv.entries.len();
+                app.investigation = inv;
+                let skipped = if bad > 0 {
+                    format!(" ({bad} unreadable lines skipped)")
+                } else {
+                    String::new()
+                };
+                app.message =
+                    Some((format!("resumed the investigation: {n} entries{skipped}"), bad > 0));
+            }
+            None => app.message = Some(("no saved investigation to resume".into(), true)),
+        }
+    } else if let Some(p) = crate::dirs::archive_journal(crate::tui::wall_now())? {
+        tracing::info!(path = %p.display(), "previous investigation archived");
+    }
+    Ok(())
 }
 
 fn start_region(app: &mut App, region: Option<&str>) -> anyhow::Result<()> {

@@ -34,34 +34,45 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     Ok((w, h))
 }
 
-/// Render and write the snapshot; returns the path written.
-pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
-    let mut cockpit = args.cockpit.clone();
+/// The demo cockpit after replaying `keys` on a screen `height` rows high, as an off-screen
+/// render (or a report) sees it.
+pub fn replay(
+    cockpit: &super::CockpitArgs,
+    keys: &str,
+    height: u16,
+) -> Result<(App, crate::ui::Theme), String> {
+    let mut cockpit = cockpit.clone();
     if cockpit.demo.is_none() {
         cockpit.demo = Some(String::new());
     }
     let setup = super::setup(&cockpit)?;
     let cfg = setup.config;
-    let sc = setup.scenario.ok_or("snapshot renders the demo only")?;
+    let sc = setup.scenario.ok_or("only the demo is rendered off-screen")?;
     let (sources, clock, info) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
     let engine = sources.0.engine.clone();
-    let (w, h) = args.size;
     let mut app =
         App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline)
             .with_log_store(cfg.log_capacity, cfg.line_parser());
-    crate::tui::set_pages(&mut app, h);
+    crate::tui::set_pages(&mut app, height);
     serve_demo(&mut app, &engine, vec![Effect::FetchMetrics { span: 0 }])?;
     if let Some(r) = &cockpit.region {
         let fx = app.run_command(&format!("region {r}"));
         serve_demo(&mut app, &engine, fx)?;
     }
-    for word in args.keys.split_whitespace() {
+    for word in keys.split_whitespace() {
         let key = Key::parse(word).map_err(|e| format!("--keys: {e}"))?;
         let fx = app.on_key(key);
         serve_demo(&mut app, &engine, fx)?;
     }
+    Ok((app, setup.theme))
+}
+
+/// Render and write the snapshot; returns the path written.
+pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
+    let (w, h) = args.size;
+    let (app, theme) = replay(&args.cockpit, &args.keys, h)?;
     let mut terminal = Terminal::new(TestBackend::new(w, h)).map_err(|e| e.to_string())?;
-    terminal.draw(|f| ui::draw(&app, &setup.theme, f, 0)).map_err(|e| e.to_string())?;
+    terminal.draw(|f| ui::draw(&app, &theme, f, 0)).map_err(|e| e.to_string())?;
     let buf = terminal.backend().buffer();
     let text = match args.out.extension().and_then(|e| e.to_str()) {
         Some("svg") => export::to_svg(buf),
@@ -135,7 +146,12 @@ pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Resul
             Effect::SwitchScenario(_) => {
                 return Err("--keys: :scenario is not replayed; use --demo NAME".into());
             }
-            Effect::TailLogs { target: None, .. } | Effect::Copy(_) | Effect::Quit => {}
+            // Off-screen renders keep no journal and write no report.
+            Effect::TailLogs { target: None, .. }
+            | Effect::Copy(_)
+            | Effect::Journal(_)
+            | Effect::WriteReport(_)
+            | Effect::Quit => {}
         }
     }
     Ok(())

@@ -4,6 +4,7 @@
 //! came from the incident simulator, CloudWatch or a file.
 
 mod clock;
+pub mod investigation;
 pub mod logline;
 pub mod logstore;
 mod red;

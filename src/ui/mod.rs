@@ -186,6 +186,9 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     if app.mode == Mode::Help {
         draw_help(f, area, app, theme);
     }
+    if app.mode == Mode::Timeline {
+        draw_timeline(f, area, app, theme);
+    }
 }
 
 fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
@@ -284,6 +287,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":cid [ID]", "log tail of one correlation id (no ID clears)"),
     (":trace ID", "waterfall of a request: its correlation id or X-Ray trace id"),
     (":read-only", "show or hide read-only events in the change feed"),
+    (":timeline", "show or hide the investigation timeline"),
+    (":report", "write the incident report (Markdown) to the data folder"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
     (":top", "back to all regions"),
     (":scenario NAME", "switch the demo to another built-in scenario"),
@@ -292,40 +297,98 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":q", "quit"),
 ];
 
+/// The investigation timeline over the screen.
+fn draw_timeline(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let w = area.width.saturating_sub(4).min(140);
+    let h = area.height.saturating_sub(4);
+    let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + 2, width: w, height: h };
+    let items = app.timeline();
+    let mut lines = Vec::new();
+    if items.is_empty() {
+        lines.push(Line::styled(
+            "nothing yet: m marks the selection, F marks a finding",
+            theme.muted(),
+        ));
+    }
+    for i in &items {
+        let style = match i.label {
+            "finding" => theme.warn(),
+            "observation" => theme.text(),
+            _ => theme.muted(),
+        };
+        lines.push(Line::from(vec![
+            Span::styled(format!("{}  ", format_hms(i.at)), theme.accent()),
+            Span::styled(format!("{:<12}", i.label), style),
+            Span::styled(sanitize(&i.text), style),
+        ]));
+        if !i.evidence.is_empty() {
+            let ev: Vec<String> = i.evidence.iter().map(|(k, v)| format!("{k} {v}")).collect();
+            lines.push(Line::styled(
+                format!("{:24}{}", "", sanitize(&ev.join(" · "))),
+                theme.muted(),
+            ));
+        }
+    }
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(
+        Span::styled(
+            format!(
+                " Investigation · {} findings · t or esc closes · :report writes it ",
+                app.investigation.findings().count()
+            ),
+            theme.title(),
+        ),
+    );
+    f.render_widget(Clear, popup);
+    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
+}
+
 fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let w = area.width.saturating_sub(4).min(100);
-    let h = area.height.saturating_sub(2).min(Action::ALL.len() as u16 + COMMANDS.len() as u16 + 6);
+    let mut keys = vec![Line::styled("Keys", theme.accent())];
+    for a in Action::ALL {
+        let k: Vec<String> = app.keymap.keys(*a).iter().map(|k| k.to_string()).collect();
+        keys.push(Line::from(vec![
+            Span::styled(format!("  {:<20}", fit(&k.join(" "), 19)), theme.accent()),
+            Span::styled(a.describe(), theme.text()),
+        ]));
+    }
+    let mut commands = vec![Line::styled("Commands", theme.accent())];
+    for (c, d) in COMMANDS {
+        commands.push(Line::from(vec![
+            Span::styled(format!("  {c:<22}"), theme.accent()),
+            Span::styled(*d, theme.text()),
+        ]));
+    }
+    // Keys and commands side by side on a wide screen, one after the other otherwise.
+    let wide = area.width >= 150;
+    let rows = if wide { keys.len().max(commands.len()) } else { keys.len() + commands.len() + 1 };
+    let w = area.width.saturating_sub(4).min(if wide { 200 } else { 100 });
+    let h = area.height.saturating_sub(2).min(rows as u16 + 2);
     let popup = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
     };
-    let mut lines = vec![Line::styled("Keys", theme.accent())];
-    for a in Action::ALL {
-        let keys: Vec<String> = app.keymap.keys(*a).iter().map(|k| k.to_string()).collect();
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {:<22}", fit(&keys.join(" "), 21)), theme.accent()),
-            Span::styled(a.describe(), theme.text()),
-        ]));
-    }
-    lines.push(Line::raw(""));
-    lines.push(Line::styled("Commands", theme.accent()));
-    for (c, d) in COMMANDS {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {c:<22}"), theme.accent()),
-            Span::styled(*d, theme.text()),
-        ]));
-    }
     let block = Block::default()
         .borders(Borders::ALL)
         .border_style(theme.border(true))
         .title(Span::styled(" Help · esc closes ", theme.title()));
     f.render_widget(Clear, popup);
-    f.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }).style(Style::default()),
-        popup,
-    );
+    let inner = block.inner(popup);
+    f.render_widget(block, popup);
+    let para = |lines: Vec<Line<'static>>| {
+        Paragraph::new(lines).wrap(Wrap { trim: false }).style(Style::default())
+    };
+    if wide {
+        let [l, r] =
+            Layout::horizontal([Constraint::Percentage(58), Constraint::Min(0)]).areas(inner);
+        f.render_widget(para(keys), l);
+        f.render_widget(para(commands), r);
+    } else {
+        keys.push(Line::raw(""));
+        keys.extend(commands);
+        f.render_widget(para(keys), inner);
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,36 @@
+//! `warroom report`: the incident report of the demo at a time, with the investigation saved
+//! in the data folder (the one `m` and `F` build in the cockpit), as Markdown.
+
+use std::path::PathBuf;
+
+#[derive(Clone, Debug, clap::Args)]
+pub struct ReportArgs {
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Keys to replay before writing (e.g. "enter enter"), as for `warroom snapshot`.
+    #[arg(long, default_value = "")]
+    pub keys: String,
+    /// Leave the saved investigation out.
+    #[arg(long)]
+    pub fresh: bool,
+    #[command(flatten)]
+    pub cockpit: super::CockpitArgs,
+}
+
+/// The report's text.
+pub fn run(args: &ReportArgs) -> Result<String, String> {
+    let (mut app, _) = super::snapshot::replay(&args.cockpit, &args.keys, 48)?;
+    if !args.fresh {
+        match crate::dirs::load_journal() {
+            Ok(Some((inv, _))) => app.investigation = inv,
+            Ok(None) => {}
+            Err(e) => return Err(format!("cannot read the saved investigation: {e}")),
+        }
+    }
+    let text = crate::report::markdown(&app);
+    if let Some(p) = &args.out {
+        std::fs::write(p, &text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
+    }
+    Ok(text)
+}
