@@ -344,15 +344,7 @@ impl CloudWatchLogs {
         services: &[ServiceConfig],
         parser: LineParser,
     ) -> Result<Self, SourceError> {
-        use aws_config::BehaviorVersion;
-        use aws_config::retry::RetryConfig;
-
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive());
-        if let Some(p) = profile {
-            loader = loader.profile_name(p);
-        }
-        Self::from_sdk_config(&loader.load().await, boundary, services, parser)
+        Self::from_sdk_config(&super::load_sdk_config(profile).await, boundary, services, parser)
     }
 
     /// One client per region of the boundary that has log groups, from a loaded SDK config.

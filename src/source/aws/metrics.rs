@@ -154,16 +154,9 @@ impl CloudWatchMetrics {
         services: Vec<ServiceConfig>,
         profile: Option<String>,
     ) -> Self {
-        use aws_config::BehaviorVersion;
-        use aws_config::retry::RetryConfig;
         use aws_sdk_cloudwatch::config::Region;
 
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive());
-        if let Some(p) = profile {
-            loader = loader.profile_name(p);
-        }
-        let shared = loader.load().await;
+        let shared = super::load_sdk_config(profile.as_deref()).await;
         let clients = boundary
             .regions()
             .map(|(_, region)| {

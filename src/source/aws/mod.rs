@@ -29,3 +29,17 @@ pub use xray::{
     XRayTraces, filter_expression, quote as quote_filter_string, similar_expression,
     valid_annotation_key,
 };
+
+/// The shared SDK configuration, found the way the AWS CLI finds credentials (profile, SSO,
+/// environment, instance role), with `profile` when given and adaptive retries.
+pub async fn load_sdk_config(profile: Option<&str>) -> aws_config::SdkConfig {
+    use aws_config::BehaviorVersion;
+    use aws_config::retry::RetryConfig;
+
+    let mut loader =
+        aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive());
+    if let Some(p) = profile {
+        loader = loader.profile_name(p);
+    }
+    loader.load().await
+}

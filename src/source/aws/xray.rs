@@ -234,15 +234,7 @@ impl XRayTraces {
     /// environment, instance role), with `profile` when given, adaptive retries and one client
     /// per region of the boundary.
     pub async fn from_env(boundary: Boundary, profile: Option<&str>) -> Self {
-        use aws_config::BehaviorVersion;
-        use aws_config::retry::RetryConfig;
-
-        let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive());
-        if let Some(p) = profile {
-            loader = loader.profile_name(p);
-        }
-        Self::from_sdk_config(&loader.load().await, boundary)
+        Self::from_sdk_config(&super::load_sdk_config(profile).await, boundary)
     }
 
     /// One client per region of the boundary from a loaded SDK config (its own region is not
