@@ -331,10 +331,14 @@ fn draw_timeline(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(
         Span::styled(
-            format!(
-                " Investigation · {} findings · t or esc closes · :report writes it ",
-                app.investigation.findings().count()
-            ),
+            match app.investigation.findings().count() {
+                1 => {
+                    " Investigation · 1 finding · t or esc closes · :report writes it ".to_string()
+                }
+                n => {
+                    format!(" Investigation · {n} findings · t or esc closes · :report writes it ")
+                }
+            },
             theme.title(),
         ),
     );
