@@ -107,3 +107,27 @@ fn tiny_terminals_do_not_panic() {
         }
     }
 }
+
+#[test]
+fn every_built_in_theme_loads_and_renders_and_no_color_has_none() {
+    use ratatui::style::Color;
+    let app = common::app();
+    for (name, _) in warroom::ui::theme::BUILT_IN {
+        let theme = warroom::ui::Theme::load(name, None).unwrap_or_else(|e| panic!("{name}: {e}"));
+        let mut t = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
+        t.draw(|f| warroom::ui::draw(&app, &theme, f, 0)).unwrap();
+        let buf = t.backend().buffer();
+        let text = warroom::ui::export::to_text(buf);
+        assert!(text.contains("REGIONAL: eu-west-1"), "{name}");
+        assert!(text.contains("✖ eu-west-1"), "{name}: health has a text mark");
+        let coloured = buf.content().iter().any(|c| c.fg != Color::Reset || c.bg != Color::Reset);
+        assert!(coloured, "{name} has colours");
+        let plain = theme.clone().with_no_color(true);
+        t.draw(|f| warroom::ui::draw(&app, &plain, f, 0)).unwrap();
+        let buf = t.backend().buffer();
+        assert!(
+            buf.content().iter().all(|c| c.fg == Color::Reset && c.bg == Color::Reset),
+            "{name} with NO_COLOR has no colour"
+        );
+    }
+}

@@ -48,7 +48,8 @@ pub struct CockpitArgs {
     /// AWS profile (as in ~/.aws/config); implies --aws.
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
-    /// Theme: dark, light, high-contrast, or a theme file name from the config folder.
+    /// Theme: dark, light, high-contrast, colorblind, or a theme file name from the config
+    /// folder.
     #[arg(long, value_name = "NAME")]
     pub theme: Option<String>,
     /// Window compared with the baseline: 15m, 1h, 6h or 24h.
