@@ -11,7 +11,7 @@ use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct SnapshotArgs {
-    /// Output file: .svg or .txt.
+    /// Output file: .svg, .html or .txt.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// Screen size, WIDTHxHEIGHT.
@@ -77,7 +77,13 @@ pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
     let text = match args.out.extension().and_then(|e| e.to_str()) {
         Some("svg") => export::to_svg(buf),
         Some("txt") => export::to_text(buf),
-        _ => return Err(format!("{}: the output must end in .svg or .txt", args.out.display())),
+        Some("html") => export::to_html(buf),
+        _ => {
+            return Err(format!(
+                "{}: the output must end in .svg, .html or .txt",
+                args.out.display()
+            ));
+        }
     };
     std::fs::write(&args.out, text)
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;

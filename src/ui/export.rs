@@ -53,6 +53,47 @@ fn escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// A run of cells of one style on one row.
+struct Run {
+    start: u16,
+    len: u16,
+    fg: String,
+    bg: String,
+    bold: bool,
+    text: String,
+}
+
+/// The rows of the screen as runs of one style (reverse video resolved).
+fn runs(buf: &Buffer) -> Vec<Vec<Run>> {
+    let style = |x: u16, y: u16| {
+        let c = &buf[(x, y)];
+        let r = c.modifier.contains(Modifier::REVERSED);
+        let (f, b) = if r { (c.bg, c.fg) } else { (c.fg, c.bg) };
+        (
+            hex(f, if r { BG } else { FG }),
+            hex(b, if r { FG } else { BG }),
+            c.modifier.contains(Modifier::BOLD),
+        )
+    };
+    (0..buf.area.height)
+        .map(|y| {
+            let mut row = Vec::new();
+            let mut x = 0;
+            while x < buf.area.width {
+                let (fg, bg, bold) = style(x, y);
+                let start = x;
+                let mut text = String::new();
+                while x < buf.area.width && style(x, y) == (fg.clone(), bg.clone(), bold) {
+                    text.push_str(buf[(x, y)].symbol());
+                    x += 1;
+                }
+                row.push(Run { start, len: x - start, fg, bg, bold, text });
+            }
+            row
+        })
+        .collect()
+}
+
 /// An SVG picture of the screen: a background rectangle per coloured run, a text element per
 /// run of one style.
 pub fn to_svg(buf: &Buffer) -> String {
@@ -64,49 +105,51 @@ pub fn to_svg(buf: &Buffer) -> String {
          <rect width=\"100%\" height=\"100%\" fill=\"{BG}\"/>\n\
          <g font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\" xml:space=\"preserve\">\n"
     );
-    for y in 0..buf.area.height {
-        let mut x = 0;
-        while x < buf.area.width {
-            let cell = &buf[(x, y)];
-            let reversed = cell.modifier.contains(Modifier::REVERSED);
-            let (fg, bg) = if reversed { (cell.bg, cell.fg) } else { (cell.fg, cell.bg) };
-            let (fg, bg) =
-                (hex(fg, if reversed { BG } else { FG }), hex(bg, if reversed { FG } else { BG }));
-            let bold = cell.modifier.contains(Modifier::BOLD);
-            let start = x;
-            let mut text = String::new();
-            while x < buf.area.width {
-                let c = &buf[(x, y)];
-                let r = c.modifier.contains(Modifier::REVERSED);
-                let (f2, b2) = if r { (c.bg, c.fg) } else { (c.fg, c.bg) };
-                if hex(f2, if r { BG } else { FG }) != fg
-                    || hex(b2, if r { FG } else { BG }) != bg
-                    || c.modifier.contains(Modifier::BOLD) != bold
-                    || r != reversed
-                {
-                    break;
-                }
-                text.push_str(c.symbol());
-                x += 1;
-            }
-            let (px, py) = (start as f64 * CW, y as f64 * LH);
-            if bg != BG {
+    for (y, row) in runs(buf).into_iter().enumerate() {
+        for r in row {
+            let (px, py) = (r.start as f64 * CW, y as f64 * LH);
+            if r.bg != BG {
                 out.push_str(&format!(
-                    "<rect x=\"{px:.1}\" y=\"{py:.1}\" width=\"{:.1}\" height=\"{LH}\" fill=\"{bg}\"/>\n",
-                    (x - start) as f64 * CW
+                    "<rect x=\"{px:.1}\" y=\"{py:.1}\" width=\"{:.1}\" height=\"{LH}\" fill=\"{}\"/>\n",
+                    r.len as f64 * CW,
+                    r.bg
                 ));
             }
-            if !text.trim().is_empty() {
-                let weight = if bold { " font-weight=\"bold\"" } else { "" };
+            if !r.text.trim().is_empty() {
+                let weight = if r.bold { " font-weight=\"bold\"" } else { "" };
                 out.push_str(&format!(
-                    "<text x=\"{px:.1}\" y=\"{:.1}\" fill=\"{fg}\"{weight} textLength=\"{:.1}\" lengthAdjust=\"spacingAndGlyphs\">{}</text>\n",
+                    "<text x=\"{px:.1}\" y=\"{:.1}\" fill=\"{}\"{weight} textLength=\"{:.1}\" lengthAdjust=\"spacingAndGlyphs\">{}</text>\n",
                     py + LH * 0.75,
-                    (x - start) as f64 * CW,
-                    escape(&text)
+                    r.fg,
+                    r.len as f64 * CW,
+                    escape(&r.text)
                 ));
             }
         }
     }
     out.push_str("</g>\n</svg>\n");
+    out
+}
+
+/// A standalone HTML page of the screen: a `<pre>` with a styled `<span>` per run.
+pub fn to_html(buf: &Buffer) -> String {
+    let mut out = format!(
+        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>warroom</title></head>\n\
+         <body style=\"margin:0;background:{BG}\"><pre style=\"margin:0;padding:8px;color:{FG};\
+         font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:14px;line-height:18px\">"
+    );
+    for row in runs(buf) {
+        for r in row {
+            let weight = if r.bold { ";font-weight:bold" } else { "" };
+            out.push_str(&format!(
+                "<span style=\"color:{};background:{}{weight}\">{}</span>",
+                r.fg,
+                r.bg,
+                escape(&r.text)
+            ));
+        }
+        out.push('\n');
+    }
+    out.push_str("</pre></body></html>\n");
     out
 }
