@@ -340,3 +340,15 @@ fn log_tail_screens() {
     app.update(Action::Pretty);
     insta::assert_snapshot!("cid_tail_detail_160x48", common::render(&app, 160, 48, 0));
 }
+
+#[test]
+fn z_zooms_the_focused_pane_to_the_screen() {
+    let mut app = common::app();
+    run_command(&mut app, &format!("cid {CID}"));
+    app.update(Action::Zoom);
+    let screen = common::render(&app, 120, 30, 0);
+    assert!(!screen.contains("Regional RED"), "only the log tail: {screen}");
+    assert!(screen.contains("Task timed out after 3.00 seconds"), "{screen}");
+    app.update(Action::Zoom);
+    assert!(common::render(&app, 120, 30, 0).contains("Regional RED"));
+}

@@ -39,6 +39,7 @@ pub enum Action {
     Mark,
     Finding,
     Timeline,
+    Zoom,
 }
 
 impl Action {
@@ -73,6 +74,7 @@ impl Action {
         Action::Mark,
         Action::Finding,
         Action::Timeline,
+        Action::Zoom,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -114,6 +116,7 @@ impl Action {
             Action::Mark => "mark",
             Action::Finding => "finding",
             Action::Timeline => "timeline",
+            Action::Zoom => "zoom",
         }
     }
 
@@ -157,6 +160,7 @@ impl Action {
             Action::Mark => "mark the selection as an observation",
             Action::Finding => "mark the selection as a finding",
             Action::Timeline => "show or hide the investigation timeline",
+            Action::Zoom => "zoom the focused pane to the whole screen and back",
         }
     }
 

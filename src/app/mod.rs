@@ -259,6 +259,8 @@ pub struct App {
     pub investigation: crate::model::investigation::Investigation,
     /// Work asked for before the event loop started (an alert opening a trace).
     pub pending: Vec<Effect>,
+    /// The focused pane fills the screen (presenting).
+    pub zoom: bool,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -299,6 +301,7 @@ impl App {
             changes: ChangePane::default(),
             investigation: Default::default(),
             pending: Vec::new(),
+            zoom: false,
             message: None,
             should_quit: false,
             dirty: true,
@@ -624,6 +627,7 @@ impl App {
             Action::Mark => return self.mark(false),
             Action::Finding => return self.mark(true),
             Action::Timeline => self.toggle_timeline(),
+            Action::Zoom => self.zoom = !self.zoom,
             Action::CriticalPath => self.trace.critical = !self.trace.critical,
         }
         Vec::new()

@@ -104,6 +104,10 @@ fn split_for(app: &App, body: u16) -> (u16, u16) {
 /// Rows of content in the main pane and the log tail on a terminal `height` rows high.
 pub fn pages(app: &App, height: u16) -> (usize, usize) {
     let fixed = 5 + suspect_line(app).is_some() as u16;
+    if app.zoom {
+        let all = height.saturating_sub(fixed + 3).max(1) as usize;
+        return (all, all);
+    }
     let (main, logs) = split_for(app, height.saturating_sub(fixed));
     (main.saturating_sub(3).max(1) as usize, logs.saturating_sub(3).max(1) as usize)
 }
@@ -161,14 +165,44 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         .wrap(Wrap { trim: true }),
         verdict,
     );
-    let (main_h, _) = split_for(app, body.height);
-    let [pane, log_pane] =
-        Layout::vertical([Constraint::Length(main_h), Constraint::Min(0)]).areas(body);
-    match app.view() {
+    let draw_main = |f: &mut Frame, pane: Rect| match app.view() {
         View::Operation { .. } => requests::draw(f, pane, app, theme),
         View::Trace { .. } => waterfall::draw(f, pane, app, theme),
         _ => red::draw(f, pane, app, theme, source_problem(app, wall_now).as_deref()),
+    };
+    // Zoomed (presenting): the focused pane takes the whole body.
+    if app.zoom {
+        match app.focus {
+            crate::app::Focus::Main => draw_main(f, body),
+            crate::app::Focus::Logs => logs::draw(f, body, app, theme, wall_now),
+            crate::app::Focus::Changes => changes::draw(f, body, app, theme, wall_now),
+        }
+    } else {
+        draw_panes(f, body, app, theme, wall_now, draw_main);
     }
+    draw_status(f, status, app, theme);
+    draw_keys(f, keys, app, theme);
+    if app.mode == Mode::Help {
+        draw_help(f, area, app, theme);
+    }
+    if app.mode == Mode::Timeline {
+        draw_timeline(f, area, app, theme);
+    }
+}
+
+/// The panes in their places: the main pane on top, the log tail and the change feed below.
+fn draw_panes(
+    f: &mut Frame,
+    body: Rect,
+    app: &App,
+    theme: &Theme,
+    wall_now: Millis,
+    draw_main: impl Fn(&mut Frame, Rect),
+) {
+    let (main_h, _) = split_for(app, body.height);
+    let [pane, log_pane] =
+        Layout::vertical([Constraint::Length(main_h), Constraint::Min(0)]).areas(body);
+    draw_main(f, pane);
     // The log tail and the change feed share the lower part: side by side when there is
     // room, else the one with the focus.
     if log_pane.width >= 200 {
@@ -180,14 +214,6 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         changes::draw(f, log_pane, app, theme, wall_now);
     } else {
         logs::draw(f, log_pane, app, theme, wall_now);
-    }
-    draw_status(f, status, app, theme);
-    draw_keys(f, keys, app, theme);
-    if app.mode == Mode::Help {
-        draw_help(f, area, app, theme);
-    }
-    if app.mode == Mode::Timeline {
-        draw_timeline(f, area, app, theme);
     }
 }
 
