@@ -158,6 +158,31 @@ fn critical_path(spans: &[Span], children: &[Vec<usize>], roots: &[usize]) -> Ha
     out
 }
 
+/// The marker after a span's bar: what went wrong, in words and a symbol.
+pub fn marker(s: &Span, cut_off: bool) -> String {
+    let mut m = match s.outcome {
+        Outcome::Fault => {
+            format!("✖ fault {}", if s.status > 0 { s.status.to_string() } else { String::new() })
+        }
+        Outcome::Error => {
+            format!("! error {}", if s.status > 0 { s.status.to_string() } else { String::new() })
+        }
+        Outcome::Throttle => "⧗ throttled".to_string(),
+        Outcome::Ok => String::new(),
+    };
+    if cut_off {
+        m.push_str(" ⏱ caller timed out");
+    }
+    if s.in_progress {
+        m.push_str(" … in progress");
+    }
+    if !s.problems.is_empty() {
+        m.push_str(" ⚠ ");
+        m.push_str(&s.problems.join("; "));
+    }
+    m.trim().to_string()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

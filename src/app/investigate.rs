@@ -34,12 +34,7 @@ impl App {
                 Some(entry(
                     e.at,
                     EntryKind::LogLine,
-                    format!(
-                        "{} {}: {}",
-                        e.service,
-                        super::super::ui::logs::level_name(e.level),
-                        e.message
-                    ),
+                    format!("{} {}: {}", e.service, e.level.name(), e.message),
                     vec![("correlation id", e.correlation_id), ("trace id", e.trace_id)],
                 ))
             }

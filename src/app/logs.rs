@@ -116,11 +116,6 @@ impl LogPane {
             self.select(next.max(0) as usize);
         }
     }
-
-    /// The terms highlighted in shown lines.
-    pub fn terms(&self) -> Vec<&str> {
-        self.correlation_id.iter().chain(self.text.iter()).map(String::as_str).collect()
-    }
 }
 
 impl App {
@@ -282,7 +277,8 @@ impl App {
 
     /// Jump to the next (or previous) line whose message shows a highlighted term.
     pub(super) fn log_next_match(&mut self, forward: bool) {
-        let terms: Vec<Needle> = self.logs.terms().into_iter().map(Needle::new).collect();
+        let terms: Vec<Needle> =
+            self.logs.store.filter().terms().into_iter().map(Needle::new).collect();
         if terms.is_empty() {
             self.message = Some(("no filter terms to look for: c or / sets one".into(), true));
             return;

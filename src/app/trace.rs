@@ -16,6 +16,8 @@ pub struct TracePane {
     pub error: Option<String>,
     /// Computed when the trace or the folds change, never while drawing.
     pub layout: Waterfall,
+    /// The widest marker of the laid-out rows (room kept after the bars).
+    pub marker_width: usize,
     pub folded: HashSet<String>,
     pub critical: bool,
     pub detail: bool,
@@ -39,6 +41,16 @@ impl TracePane {
         self.layout = match self.trace() {
             Some(t) => waterfall::layout(t, &self.folded),
             None => Waterfall::default(),
+        };
+        self.marker_width = match self.trace() {
+            Some(t) => self
+                .layout
+                .rows
+                .iter()
+                .map(|r| waterfall::marker(&t.spans[r.span], r.cut_off).chars().count())
+                .max()
+                .unwrap_or(0),
+            None => 0,
         };
     }
 }

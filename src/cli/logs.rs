@@ -6,7 +6,7 @@ use crate::config::parse_window;
 use crate::model::logstore::{LogFilter, LogStore};
 use crate::model::{LogEvent, Millis, format_hms};
 use crate::source::{LogQuery, LogSource};
-use crate::ui::logs::{level_name, row_text, time_ms};
+use crate::ui::logs::{row_text, time_ms};
 use crate::ui::sanitize;
 use std::io::Write;
 
@@ -59,7 +59,7 @@ pub fn text_line(e: &LogEvent, correlation_fields: &[String]) -> String {
         time_ms(e.at),
         e.region,
         e.service,
-        level_name(e.level),
+        e.level.name(),
         if fields.is_empty() { "" } else { "  " }
     );
     sanitize(&line)
@@ -75,7 +75,7 @@ pub fn json_line(e: &LogEvent) -> String {
         "timestamp": ts,
         "region": e.region,
         "service": e.service,
-        "level": level_name(e.level),
+        "level": e.level.name(),
         "correlation_id": e.correlation_id,
         "tenant": e.tenant,
         "operation": e.operation,

@@ -3,12 +3,11 @@
 
 use super::{AnyTraces, CockpitArgs};
 use crate::analysis::fmt_ms;
-use crate::analysis::waterfall::layout;
+use crate::analysis::waterfall::{layout, marker};
 use crate::config::parse_window;
 use crate::model::{Millis, Trace, TraceSummary, format_hms};
 use crate::source::{TraceKey, TraceLookup, TraceQuery, TraceSource};
 use crate::ui::sanitize;
-use crate::ui::waterfall::marker;
 use std::collections::HashSet;
 use std::io::Write;
 

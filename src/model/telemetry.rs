@@ -12,6 +12,18 @@ pub enum Level {
     Error,
 }
 
+impl Level {
+    /// `ERROR`, `WARN`, `INFO`, `DEBUG`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Level::Debug => "DEBUG",
+            Level::Info => "INFO",
+            Level::Warn => "WARN",
+            Level::Error => "ERROR",
+        }
+    }
+}
+
 /// One log line as a service wrote it, with the fields warroom picks out.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct LogEvent {

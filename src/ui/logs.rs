@@ -15,7 +15,7 @@ use super::{Theme, age, fit, sanitize};
 use crate::app::{App, Focus};
 use crate::model::logline::other_fields;
 use crate::model::logstore::Needle;
-use crate::model::{Level, LogEvent, Millis, format_hms};
+use crate::model::{LogEvent, Millis, format_hms};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
@@ -41,15 +41,6 @@ fn thousands(n: u64) -> String {
 /// `09:11:40.512`.
 pub fn time_ms(at: Millis) -> String {
     format!("{}.{:03}", format_hms(at), at.rem_euclid(1000))
-}
-
-pub fn level_name(l: Level) -> &'static str {
-    match l {
-        Level::Debug => "DEBUG",
-        Level::Info => "INFO",
-        Level::Warn => "WARN",
-        Level::Error => "ERROR",
-    }
 }
 
 /// The pane's title: scope, filters, follow state and the counters.
@@ -203,7 +194,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     }
     top = top.min(n.saturating_sub(body));
     lp.top.set(lp.store.seq(top).unwrap_or(0));
-    let terms: Vec<Needle> = lp.terms().into_iter().map(Needle::new).collect();
+    let terms: Vec<Needle> = lp.store.filter().terms().into_iter().map(Needle::new).collect();
     let skip = lp.store.parser().correlation_fields.clone();
     for i in top..(top + body).min(n) {
         let Some(e) = lp.store.event(i) else { continue };
@@ -224,7 +215,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
                 if selected { base } else { theme.accent() },
             ),
             Span::styled(
-                format!("{:<lw$}", level_name(e.level)),
+                format!("{:<lw$}", e.level.name()),
                 if selected { base } else { theme.severity(e.level) },
             ),
         ];
@@ -259,7 +250,7 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             time_ms(e.at),
             e.region,
             e.service,
-            level_name(e.level),
+            e.level.name(),
             e.correlation_id
                 .as_deref()
                 .map(|c| format!("  correlation id {c}"))

@@ -12,9 +12,9 @@
 
 use super::{Theme, fit, sanitize};
 use crate::analysis::fmt_ms;
-use crate::analysis::waterfall::{Waterfall, span_end};
+use crate::analysis::waterfall::{Waterfall, marker, span_end};
 use crate::app::{App, Focus, View};
-use crate::model::{Outcome, Span, format_hms};
+use crate::model::{Outcome, format_hms};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Modifier, Style};
@@ -40,31 +40,6 @@ fn service_style(theme: &Theme, service: &str) -> Style {
     }
     let h = service.bytes().fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(b as u32));
     Style::default().fg(PALETTE[h as usize % PALETTE.len()])
-}
-
-/// The marker after a span's bar: what went wrong, in words and a symbol.
-pub fn marker(s: &Span, cut_off: bool) -> String {
-    let mut m = match s.outcome {
-        Outcome::Fault => {
-            format!("✖ fault {}", if s.status > 0 { s.status.to_string() } else { String::new() })
-        }
-        Outcome::Error => {
-            format!("! error {}", if s.status > 0 { s.status.to_string() } else { String::new() })
-        }
-        Outcome::Throttle => "⧗ throttled".to_string(),
-        Outcome::Ok => String::new(),
-    };
-    if cut_off {
-        m.push_str(" ⏱ caller timed out");
-    }
-    if s.in_progress {
-        m.push_str(" … in progress");
-    }
-    if !s.problems.is_empty() {
-        m.push_str(" ⚠ ");
-        m.push_str(&s.problems.join("; "));
-    }
-    m.trim().to_string()
 }
 
 /// The header: root operation, ids, duration and counts.
@@ -142,13 +117,7 @@ fn draw_rows(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let label_w = (width * 2 / 5).clamp(12, 60).min(width.saturating_sub(4));
     let dur_w = 9;
     // Room after the bars for the longest marker.
-    let mark_w = w
-        .rows
-        .iter()
-        .map(|r| marker(&t.spans[r.span], r.cut_off).chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(28);
+    let mark_w = app.trace.marker_width.min(28);
     let bar_w = width.saturating_sub(label_w + dur_w + 1 + mark_w + 1).max(1);
     // The axis: five ticks with their offsets.
     let mut axis: Vec<char> = vec![' '; bar_w];

@@ -882,12 +882,7 @@ fn serde_json_line(
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
         .unwrap_or_default();
-    let level = match level {
-        Level::Debug => "DEBUG",
-        Level::Info => "INFO",
-        Level::Warn => "WARN",
-        Level::Error => "ERROR",
-    };
+    let level = level.name();
     let esc = |s: &str| s.replace('\\', "\\\\").replace('"', "\\\"");
     let mut line = format!(
         r#"{{"timestamp":"{ts}","level":"{level}","service":"{}","region":"{}","operation":"{}","correlationId":"{}","tenantId":"{}","message":"{}""#,
