@@ -25,6 +25,7 @@ pub struct ConfigFile {
     pub services: Vec<ServiceConfig>,
     pub logs: Option<LogsConfig>,
     pub traces: Option<TracesConfig>,
+    pub redact: Option<RedactFile>,
     /// Action name -> keys. Replaces the default keys of the actions it names.
     pub keys: Option<BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<String>>>>,
 }
@@ -140,6 +141,54 @@ pub struct TracesConfig {
     pub correlation_annotation: Option<String>,
 }
 
+/// `[redact]`: what redaction masks. A kind named here replaces that kind's defaults (an
+/// empty list turns it off); kinds not named keep theirs.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RedactFile {
+    /// Redaction on at start (`--present` and `--redact` turn it on too).
+    pub on: Option<bool>,
+    /// Mask who made a change (user and session names) in the change feed.
+    pub identities: Option<bool>,
+    /// Kind → field names, e.g. `tenant = ["tenantId", "tenant"]`.
+    pub fields: Option<BTreeMap<Kind, Vec<String>>>,
+    /// Kind → regular expressions; a capture group masks the group only.
+    pub patterns: Option<BTreeMap<Kind, Vec<Pattern>>>,
+}
+
+/// A kind of sensitive value: it names the mask (`tenant` → `tenant-#1`).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Kind(pub String);
+
+impl<'de> Deserialize<'de> for Kind {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let k = String::deserialize(d)?;
+        if k.is_empty()
+            || !k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return Err(serde::de::Error::custom(format!(
+                "`{k}`: a kind names the mask (`{k}-#1`): lower-case letters, digits and -"
+            )));
+        }
+        Ok(Kind(k))
+    }
+}
+
+/// A regular expression, checked when it is read.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pattern(pub String);
+
+impl<'de> Deserialize<'de> for Pattern {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let p = String::deserialize(d)?;
+        regex_automata::meta::Regex::new(&p).map_err(|e| {
+            let why = e.syntax_error().map_or_else(|| e.to_string(), |s| s.to_string());
+            serde::de::Error::custom(format!("`{p}` is not a regular expression: {why}"))
+        })?;
+        Ok(Pattern(p))
+    }
+}
+
 fn de_annotation<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     let k = String::deserialize(d)?;
     if !crate::source::aws::valid_annotation_key(&k) {
@@ -184,6 +233,8 @@ pub struct Config {
     pub correlation_annotation: String,
     /// Key overrides with the place each was written, checked when the keymap is built.
     pub keys: Vec<KeyOverride>,
+    /// What redaction masks, and whether it is on at start.
+    pub redact: crate::redact::RedactConfig,
 }
 
 #[derive(Clone, Debug)]
@@ -218,6 +269,7 @@ impl Default for Config {
             log_capacity: crate::model::logstore::DEFAULT_CAPACITY,
             correlation_annotation: crate::source::xray::DEFAULT_CORRELATION_KEY.into(),
             keys: Vec::new(),
+            redact: Default::default(),
         }
     }
 }
@@ -316,6 +368,25 @@ impl Config {
         }
         if let Some(k) = f.traces.and_then(|t| t.correlation_annotation) {
             self.correlation_annotation = k;
+        }
+        if let Some(r) = f.redact {
+            let merge = |list: &mut Vec<(String, Vec<String>)>, m: Vec<(String, Vec<String>)>| {
+                for (kind, items) in m {
+                    match list.iter_mut().find(|(k, _)| *k == kind) {
+                        Some((_, v)) => *v = items,
+                        None => list.push((kind, items)),
+                    }
+                }
+            };
+            let fields = r.fields.unwrap_or_default().into_iter().map(|(k, v)| (k.0, v));
+            merge(&mut self.redact.fields, fields.collect());
+            let patterns = r.patterns.unwrap_or_default().into_iter();
+            merge(
+                &mut self.redact.patterns,
+                patterns.map(|(k, v)| (k.0, v.into_iter().map(|p| p.0).collect())).collect(),
+            );
+            self.redact.identities = r.identities.unwrap_or(self.redact.identities);
+            self.redact.on = r.on.unwrap_or(self.redact.on);
         }
         for (action, keys) in f.keys.unwrap_or_default() {
             let line = line_of(text, action.span().start);

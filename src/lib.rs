@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 pub mod dirs;
 pub mod model;
+pub mod redact;
 pub mod report;
 pub mod source;
 pub mod tui;

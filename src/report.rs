@@ -186,5 +186,25 @@ pub fn markdown(app: &App) -> String {
     ] {
         let _ = writeln!(out, "## {q}\n\nTo be answered by the team.\n");
     }
-    out
+    match app.redaction() {
+        Some(r) => redacted(app, r, &out),
+        None => out,
+    }
+}
+
+/// The report with what is sensitive masked: the masks of the evidence and of who made the
+/// suspect changes are learned first, so their values are masked wherever the text has them.
+fn redacted(app: &App, r: &crate::redact::Redactor, out: &str) -> String {
+    for i in app.timeline() {
+        r.pairs(&i.evidence);
+    }
+    for s in app.changes.suspects.iter().take(5) {
+        r.change(&app.changes.changes[s.change]);
+    }
+    let mut text = r.text(out).into_owned();
+    text.insert_str(
+        text.find('\n').map_or(0, |i| i + 1),
+        "\n> Redacted: tenant ids, users, emails, IP addresses and secrets are masked (`tenant-#1`).\n",
+    );
+    text
 }

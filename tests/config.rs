@@ -355,3 +355,28 @@ fn readme_lists_every_action_command_and_flag() {
         }
     }
 }
+
+#[test]
+fn bad_redaction_pattern_and_kind() {
+    let msg = load_error("bad-redact-pattern");
+    assert_mentions(
+        &msg,
+        &["tests/fixtures/config/bad-redact-pattern.toml", "line 6", "phone", "unclosed"],
+    );
+    let msg = load_error("bad-redact-kind");
+    assert_mentions(
+        &msg,
+        &["tests/fixtures/config/bad-redact-kind.toml", "line 3", "Tenant Id", "lower-case"],
+    );
+}
+
+#[test]
+fn redaction_config_merges_over_the_defaults() {
+    let cfg = Config::load(Some(Path::new(EXAMPLE_PATH))).expect("example");
+    let kinds: Vec<&str> = cfg.redact.patterns.iter().map(|(k, _)| k.as_str()).collect();
+    // The example adds `phone` and keeps the default kinds.
+    assert!(kinds.contains(&"phone") && kinds.contains(&"email") && kinds.contains(&"secret"));
+    let r = warroom::redact::Redactor::new(&cfg.redact).unwrap();
+    assert_eq!(r.text("call +44 20 7946 0958 now"), "call phone-#1 now");
+    assert_eq!(r.field("tenantId", "tenant-42"), "tenant-#1");
+}

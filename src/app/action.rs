@@ -40,6 +40,7 @@ pub enum Action {
     Finding,
     Timeline,
     Zoom,
+    Redact,
 }
 
 impl Action {
@@ -75,6 +76,7 @@ impl Action {
         Action::Finding,
         Action::Timeline,
         Action::Zoom,
+        Action::Redact,
         Action::Command,
         Action::Help,
         Action::Quit,
@@ -117,6 +119,7 @@ impl Action {
             Action::Finding => "finding",
             Action::Timeline => "timeline",
             Action::Zoom => "zoom",
+            Action::Redact => "redact",
         }
     }
 
@@ -161,6 +164,7 @@ impl Action {
             Action::Finding => "mark the selection as a finding",
             Action::Timeline => "show or hide the investigation timeline",
             Action::Zoom => "zoom the focused pane to the whole screen and back",
+            Action::Redact => "mask tenant ids, users, emails, IPs and secrets, or show them",
         }
     }
 

@@ -35,7 +35,11 @@ impl App {
                     e.at,
                     EntryKind::LogLine,
                     format!("{} {}: {}", e.service, e.level.name(), e.message),
-                    vec![("correlation id", e.correlation_id), ("trace id", e.trace_id)],
+                    vec![
+                        ("correlation id", e.correlation_id),
+                        ("trace id", e.trace_id),
+                        ("tenant", e.tenant),
+                    ],
                 ))
             }
             Focus::Changes => {
@@ -88,6 +92,7 @@ impl App {
                         vec![
                             ("correlation id", Some(r.correlation_id.clone())),
                             ("trace id", r.trace_id.clone()),
+                            ("tenant", Some(r.tenant.clone())),
                         ],
                     ))
                 }

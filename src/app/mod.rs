@@ -261,6 +261,11 @@ pub struct App {
     pub pending: Vec<Effect>,
     /// The focused pane fills the screen (presenting).
     pub zoom: bool,
+    /// Presenting on a call (`--present`): spacing and a header that says where we are.
+    pub present: bool,
+    /// Masks sensitive values where they are shown while `redacting`.
+    pub redactor: std::sync::Arc<crate::redact::Redactor>,
+    pub redacting: bool,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -302,6 +307,9 @@ impl App {
             investigation: Default::default(),
             pending: Vec::new(),
             zoom: false,
+            present: false,
+            redactor: Default::default(),
+            redacting: false,
             message: None,
             should_quit: false,
             dirty: true,
@@ -310,6 +318,25 @@ impl App {
         };
         app.recompute();
         app
+    }
+
+    /// The redactor while redaction is on. The correlation id under investigation (the log
+    /// tail's, the waterfall's) stays visible.
+    pub fn redaction(&self) -> Option<&crate::redact::Redactor> {
+        if !self.redacting {
+            return None;
+        }
+        let mut keep: Vec<String> = self.logs.correlation_id.iter().cloned().collect();
+        for v in &self.stack {
+            if let View::Trace { key, .. } = &v.view {
+                keep.push(key.clone());
+            }
+        }
+        if let Some(t) = self.trace.trace() {
+            keep.push(t.correlation_id.clone());
+        }
+        self.redactor.keep(keep);
+        Some(&self.redactor)
     }
 
     pub fn view(&self) -> &View {
@@ -358,6 +385,42 @@ impl App {
             }
         }
         out
+    }
+
+    /// The log tail's active filters, as the presenter's header lists them.
+    pub fn filters(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(c) = &self.logs.correlation_id {
+            out.push(format!("correlation {c}"));
+        }
+        if let Some(t) = &self.logs.text {
+            out.push(format!("search /{t}"));
+        }
+        out
+    }
+
+    /// What is on screen in one line, for people who join the call late:
+    /// `eu-west-1 › invoice-approval-worker · last 15 min · correlation c-9f3a6e1d`.
+    pub fn describe(&self) -> String {
+        let mut crumbs = self.breadcrumb();
+        if crumbs.len() > 1 {
+            // The continent adds nothing a region name does not say.
+            crumbs.remove(0);
+        }
+        let window = match self.window / 60_000 {
+            m if m < 60 => format!("last {m} min"),
+            60 => "last hour".to_string(),
+            m => format!("last {} hours", m / 60),
+        };
+        let mut parts = vec![crumbs.join(" › "), window];
+        parts.extend(self.filters());
+        match (self.focus, self.zoom) {
+            (Focus::Logs, _) => parts.push("log tail".into()),
+            (Focus::Changes, _) => parts.push("change feed".into()),
+            (Focus::Main, true) => parts.push("zoomed".into()),
+            _ => {}
+        }
+        parts.join(" · ")
     }
 
     /// How many rows the current view lists.
@@ -628,6 +691,18 @@ impl App {
             Action::Finding => return self.mark(true),
             Action::Timeline => self.toggle_timeline(),
             Action::Zoom => self.zoom = !self.zoom,
+            Action::Redact => {
+                self.redacting = !self.redacting;
+                self.message = Some((
+                    if self.redacting {
+                        "redaction on: tenant ids, users, emails, IPs and secrets are masked"
+                    } else {
+                        "redaction OFF: sensitive values are shown (R masks them again)"
+                    }
+                    .into(),
+                    false,
+                ));
+            }
             Action::CriticalPath => self.trace.critical = !self.trace.critical,
         }
         Vec::new()

@@ -117,8 +117,10 @@ fn write_line(out: &mut impl Write, line: &str) -> Result<bool, String> {
 
 /// `warroom changes`; `Ok(false)` when there were none.
 pub async fn run_changes(args: &ChangesArgs, out: &mut impl Write) -> Result<bool, String> {
-    let (changes, _, _) = read(args).await?;
+    let (changes, _, h) = read(args).await?;
     for c in &changes {
+        let masked = h.redactor.as_ref().map(|r| r.change(c));
+        let c = masked.as_ref().unwrap_or(c);
         let line = match args.format {
             Format::Text => text_line(c),
             Format::Jsonl => json_line(c)?,
@@ -188,7 +190,8 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
     );
     write_line(out, &sanitize(&head))?;
     for (k, s) in ranked.iter().enumerate() {
-        let c = &changes[s.change];
+        let masked = h.redactor.as_ref().map(|r| r.change(&changes[s.change]));
+        let c = masked.as_ref().unwrap_or(&changes[s.change]);
         let line = format!(
             "{:>2}. {}  {}  {}  {}\n    {}  (event {})",
             k + 1,
@@ -199,6 +202,7 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
             s.reason,
             c.id
         );
+        let line = crate::redact::text(h.redactor.as_deref(), &line);
         if !write_line(out, &sanitize_lines(&line))? {
             break;
         }

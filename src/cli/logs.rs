@@ -102,7 +102,7 @@ pub fn safe_json(json: &str) -> String {
 
 /// Run the command; `Ok(false)` when nothing matched.
 pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> {
-    let super::Headless { cfg, scenario, regions, file } =
+    let super::Headless { cfg, scenario, regions, file, redactor } =
         super::headless(&args.cockpit, args.source.as_deref())?;
     let (source, now) = match (file.as_deref(), scenario) {
         (Some(path), _) => {
@@ -159,7 +159,13 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
         range: None,
     });
     let fields = cfg.correlation_fields.clone();
-    for e in store.events() {
+    if let Some(r) = &redactor {
+        r.keep(args.correlation_id.iter().cloned().collect());
+    }
+    for mut e in store.events() {
+        if let Some(r) = &redactor {
+            e = r.event(&e);
+        }
         let line = match args.format {
             Format::Text => text_line(&e, &fields),
             Format::Jsonl => json_line(&e),

@@ -81,6 +81,26 @@ pub struct CockpitArgs {
     /// batch-get-traces`, or X-Ray segment documents).
     #[arg(long, value_name = "PATH")]
     pub traces: Option<PathBuf>,
+    /// Presenting on a call: larger spacing, a header that says where you are, and
+    /// redaction on.
+    #[arg(long)]
+    pub present: bool,
+    /// Mask tenant ids, users, emails, IPs and secrets in everything shown or written (`R`
+    /// toggles it in the cockpit).
+    #[arg(long)]
+    pub redact: bool,
+}
+
+/// Presenting and redaction as the flags and the config ask.
+pub fn dress(
+    app: &mut App,
+    args: &CockpitArgs,
+    cfg: &Config,
+    redactor: &Arc<crate::redact::Redactor>,
+) {
+    app.present = args.present;
+    app.redactor = redactor.clone();
+    app.redacting = cfg.redact.on;
 }
 
 pub(crate) fn parse_at(s: &str) -> Result<i64, String> {
@@ -94,6 +114,8 @@ pub struct Setup {
     pub scenario: Option<Scenario>,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Masks what is sensitive; on when `config.redact.on`.
+    pub redactor: Arc<crate::redact::Redactor>,
 }
 
 /// Load the config and apply the flags. Errors are for the user, ready to print.
@@ -162,7 +184,11 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
             _ => e,
         })?),
     };
-    Ok(Setup { config: cfg, scenario, keymap, theme })
+    if args.redact || args.present {
+        cfg.redact.on = true;
+    }
+    let redactor = Arc::new(crate::redact::Redactor::new(&cfg.redact)?);
+    Ok(Setup { config: cfg, scenario, keymap, theme, redactor })
 }
 
 /// What a headless command (`warroom logs`, `warroom trace`) reads.
@@ -174,6 +200,8 @@ pub struct Headless {
     pub regions: Vec<String>,
     /// `--source PATH`: an evidence file.
     pub file: Option<PathBuf>,
+    /// The redactor, when `--redact` (or the config) asks for redaction.
+    pub redactor: Option<Arc<crate::redact::Redactor>>,
 }
 
 /// Resolve a headless command's flags: `--source demo|aws|PATH` over the config.
@@ -185,6 +213,7 @@ pub fn headless(cockpit: &CockpitArgs, source: Option<&str>) -> Result<Headless,
         _ => {}
     }
     let setup = setup(&cockpit)?;
+    let redactor = setup.config.redact.on.then_some(setup.redactor);
     let cfg = setup.config;
     let regions: Vec<String> = match &cockpit.region {
         Some(r) if !cfg.boundary.contains(r) => {
@@ -195,7 +224,7 @@ pub fn headless(cockpit: &CockpitArgs, source: Option<&str>) -> Result<Headless,
     };
     let file = source.filter(|s| !matches!(*s, "demo" | "aws")).map(PathBuf::from);
     let scenario = setup.scenario.filter(|_| cfg.source == SourceKind::Demo);
-    Ok(Headless { cfg, scenario, regions, file })
+    Ok(Headless { cfg, scenario, regions, file, redactor })
 }
 
 /// Any of the log sources, chosen at start.
@@ -516,7 +545,7 @@ pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
 pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
     let alert = read_alert(&mut args)?;
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
-    let Setup { config: cfg, scenario, keymap, theme } = setup;
+    let Setup { config: cfg, scenario, keymap, theme, redactor } = setup;
     match scenario {
         Some(sc) => {
             let (mut sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
@@ -544,6 +573,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             let mut app =
                 App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
+            dress(&mut app, &args, &cfg, &redactor);
             start_region(&mut app, args.region.as_deref())?;
             start_investigation(&mut app, args.resume)?;
             if let Some(a) = &alert {
@@ -596,6 +626,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             let mut app =
                 App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
                     .with_log_store(cfg.log_capacity, cfg.line_parser());
+            dress(&mut app, &args, &cfg, &redactor);
             start_region(&mut app, args.region.as_deref())?;
             start_investigation(&mut app, args.resume)?;
             if let Some(a) = &alert {

@@ -53,6 +53,7 @@ pub fn replay(
     let mut app =
         App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline)
             .with_log_store(cfg.log_capacity, cfg.line_parser());
+    super::dress(&mut app, &cockpit, &cfg, &setup.redactor);
     crate::tui::set_pages(&mut app, height);
     serve_demo(&mut app, &engine, vec![Effect::FetchMetrics { span: 0 }])?;
     if let Some(r) = &cockpit.region {

@@ -106,7 +106,7 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
 
 /// Run the command; `Ok(false)` when no trace was found (the similar ones are on stderr).
 pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String> {
-    let super::Headless { cfg, scenario, regions, file } =
+    let super::Headless { cfg, scenario, regions, file, redactor } =
         super::headless(&args.cockpit, args.source.as_deref())?;
     let (source, now) = match (file.as_deref(), scenario) {
         (Some(path), _) => (super::file_traces(&cfg, path)?, None),
@@ -159,6 +159,11 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
         }
         return Ok(false);
     };
+    let mut t = t;
+    if let Some(r) = &redactor {
+        r.keep(vec![t.correlation_id.clone()]);
+        t.spans = t.spans.iter().map(|s| r.span(s)).collect();
+    }
     let text = match args.format {
         Format::Text => waterfall_text(&t),
         Format::Json => {

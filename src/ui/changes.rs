@@ -82,8 +82,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
             theme.error(),
         ));
     }
+    // Redacted copies of what is drawn only (a change's JSON is parsed to mask it).
+    let red = app.redaction();
+    let view = |c: &'_ Change| -> Change {
+        match red {
+            Some(r) => r.change(c),
+            None => c.clone(),
+        }
+    };
     for (k, s) in cp.suspects.iter().take(TOP_SUSPECTS).enumerate() {
-        let c = &cp.changes[s.change];
+        let c = &view(&cp.changes[s.change]);
         let head = format!(
             "{} {} {} {} {}",
             k + 1,
@@ -96,7 +104,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         lines.push(Line::styled(fit(&sanitize(&head), width), style));
         // The reason on as many lines as it needs, broken between its parts.
         let mut line = String::from(" ");
-        for part in sanitize(&s.reason).split(" · ") {
+        for part in sanitize(&crate::redact::text(red, &s.reason)).split(" · ") {
             if line.chars().count() + part.chars().count() + 3 > width && !line.trim().is_empty() {
                 lines.push(Line::styled(fit(&line, width), theme.muted()));
                 line = String::from(" ");
@@ -141,11 +149,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         } else {
             theme.text()
         };
-        lines.push(Line::styled(row(c, width), style));
+        lines.push(Line::styled(row(&view(c), width), style));
     }
     f.render_widget(Paragraph::new(lines), list);
     if let (Some(d), Some(c)) = (detail, cp.selected_change()) {
-        draw_detail(f, d, c, theme);
+        draw_detail(f, d, &view(c), theme);
     }
 }
 

@@ -80,7 +80,8 @@ pub fn title(app: &App) -> String {
     if lp.truncated {
         parts.push("older lines not read".into());
     }
-    sanitize(&format!(" {} ", parts.join(" · ")))
+    let title = format!(" {} ", parts.join(" · "));
+    sanitize(&crate::redact::text(app.redaction(), &title))
 }
 
 /// Spans of `text` with the terms highlighted.
@@ -196,8 +197,12 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     lp.top.set(lp.store.seq(top).unwrap_or(0));
     let terms: Vec<Needle> = lp.store.filter().terms().into_iter().map(Needle::new).collect();
     let skip = lp.store.parser().correlation_fields.clone();
+    let red = app.redaction();
     for i in top..(top + body).min(n) {
-        let Some(e) = lp.store.event(i) else { continue };
+        let Some(mut e) = lp.store.event(i) else { continue };
+        if let Some(r) = red {
+            e = r.event(&e);
+        }
         let selected = sel == Some(i);
         let (base, muted) = if selected {
             (theme.selection(), theme.selection())
@@ -243,7 +248,10 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let inner = block.inner(area);
     f.render_widget(Clear, area);
     f.render_widget(block, area);
-    let Some(e) = app.logs.selected_event() else { return };
+    let Some(mut e) = app.logs.selected_event() else { return };
+    if let Some(r) = app.redaction() {
+        e = r.event(&e);
+    }
     let mut lines = vec![Line::styled(
         sanitize(&format!(
             "{}  {}  {}  {}{}",

@@ -27,7 +27,7 @@ use crate::config::window_name;
 use crate::model::{Millis, format_hm, format_hms};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
@@ -103,7 +103,7 @@ fn split_for(app: &App, body: u16) -> (u16, u16) {
 
 /// Rows of content in the main pane and the log tail on a terminal `height` rows high.
 pub fn pages(app: &App, height: u16) -> (usize, usize) {
-    let fixed = 5 + suspect_line(app).is_some() as u16;
+    let fixed = 5 + suspect_line(app).is_some() as u16 + 2 * app.present as u16;
     if app.zoom {
         let all = height.saturating_sub(fixed + 3).max(1) as usize;
         return (all, all);
@@ -116,13 +116,14 @@ pub fn pages(app: &App, height: u16) -> (usize, usize) {
 pub fn suspect_line(app: &App) -> Option<String> {
     let s = app.changes.suspects.first()?;
     let c = app.changes.changes.get(s.change)?;
-    Some(sanitize(&format!(
+    let line = format!(
         " SUSPECT {} {} ({}) · {}",
         format_hms(c.at),
         changes::short_resource(&c.resource),
         c.region,
         s.reason
-    )))
+    );
+    Some(sanitize(&crate::redact::text(app.redaction(), &line)))
 }
 
 /// The whole screen.
@@ -132,16 +133,21 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     let verdict_rows =
         if app.verdict.text.chars().count() + 1 > area.width as usize { 2 } else { 1 };
     let suspect = suspect_line(app);
-    let [header, crumb, verdict, suspect_area, body, status, keys] = Layout::vertical([
+    // Presenting: a blank row under the header and above the panes, and margins beside them.
+    let gap = app.present as u16;
+    let [header, _, crumb, verdict, suspect_area, _, body, status, keys] = Layout::vertical([
         Constraint::Length(1),
+        Constraint::Length(gap),
         Constraint::Length(1),
         Constraint::Length(verdict_rows),
         Constraint::Length(suspect.is_some() as u16),
+        Constraint::Length(gap),
         Constraint::Min(3),
         Constraint::Length(1),
         Constraint::Length(1),
     ])
     .areas(area);
+    let body = if app.present { body.inner(ratatui::layout::Margin::new(2, 0)) } else { body };
     draw_header(f, header, app, theme);
     if let Some(s) = suspect {
         f.render_widget(
@@ -149,17 +155,10 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
             suspect_area,
         );
     }
-    let crumbs = app.breadcrumb().join(" › ");
-    f.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::styled(" ", theme.muted()),
-            Span::styled(sanitize(&crumbs), theme.accent()),
-        ])),
-        crumb,
-    );
+    draw_breadcrumb(f, crumb, app, theme);
     f.render_widget(
         Paragraph::new(Line::styled(
-            format!(" {}", app.verdict.text),
+            format!(" {}", crate::redact::text(app.redaction(), &app.verdict.text)),
             theme.verdict(&app.verdict.kind),
         ))
         .wrap(Wrap { trim: true }),
@@ -217,6 +216,38 @@ fn draw_panes(
     }
 }
 
+/// Where the driver is: the breadcrumb, and when presenting the active filters too, in bold.
+fn draw_breadcrumb(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let crumbs = app.breadcrumb().join(" › ");
+    let mut spans = vec![
+        Span::styled(if app.present { " ▶ " } else { " " }, theme.accent()),
+        Span::styled(
+            sanitize(&crumbs),
+            if app.present { theme.accent().add_modifier(Modifier::BOLD) } else { theme.accent() },
+        ),
+    ];
+    if app.present {
+        for f in app.filters() {
+            spans.push(Span::styled("   ", theme.muted()));
+            spans.push(Span::styled(
+                sanitize(&crate::redact::text(app.redaction(), &f)),
+                theme.text().add_modifier(Modifier::BOLD),
+            ));
+        }
+    }
+    f.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// Whether redaction is on, for the right end of the header.
+fn badge(app: &App) -> &'static str {
+    match (app.redacting, app.present) {
+        (true, _) => " REDACTED ",
+        (false, true) => " NOT REDACTED (R) ",
+        // Not presenting and nothing masked: the header stays as it is.
+        (false, false) => "",
+    }
+}
+
 fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let demo = app.clock.is_simulated();
     let now = app.clock.now();
@@ -233,8 +264,23 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     parts.push(clock);
     parts.push(format!("window {} vs {}", window_name(app.window), window_name(app.baseline)));
-    let text = fit(&parts.join(" │ "), area.width as usize);
-    f.render_widget(Paragraph::new(Line::styled(text, theme.header(demo))), area);
+    let badge = badge(app);
+    let room = (area.width as usize).saturating_sub(badge.chars().count());
+    let text = fit(&parts.join(" │ "), room);
+    let badge_style = match (app.redacting, app.present) {
+        (true, _) => theme
+            .health(crate::analysis::Health::Normal)
+            .add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        (false, true) => theme.warn().add_modifier(Modifier::REVERSED | Modifier::BOLD),
+        (false, false) => theme.header(demo),
+    };
+    f.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::styled(text, theme.header(demo)),
+            Span::styled(badge, badge_style),
+        ])),
+        area,
+    );
 }
 
 fn age(ms: Millis) -> String {
@@ -255,9 +301,22 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Span::styled(sanitize(input), theme.text()),
             Span::styled("█", theme.muted()),
         ])
+    } else if app.present {
+        // What is being shown, for whoever joins the call late; then the last message.
+        let mut spans = vec![Span::styled(
+            format!(" {}", sanitize(&crate::redact::text(app.redaction(), &app.describe()))),
+            theme.accent().add_modifier(Modifier::BOLD),
+        )];
+        if let Some((m, is_err)) = &app.message {
+            spans.push(Span::styled(
+                format!("   {}", sanitize(&crate::redact::text(app.redaction(), m))),
+                if *is_err { theme.error() } else { theme.muted() },
+            ));
+        }
+        Line::from(spans)
     } else if let Some((m, is_err)) = &app.message {
         Line::styled(
-            format!(" {}", sanitize(m)),
+            format!(" {}", sanitize(&crate::redact::text(app.redaction(), m))),
             if *is_err { theme.error() } else { theme.text() },
         )
     } else {
@@ -328,7 +387,14 @@ fn draw_timeline(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let w = area.width.saturating_sub(4).min(140);
     let h = area.height.saturating_sub(4);
     let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + 2, width: w, height: h };
-    let items = app.timeline();
+    let mut items = app.timeline();
+    if let Some(r) = app.redaction() {
+        for i in &mut items {
+            // Evidence first: its values are masked in the text too.
+            i.evidence = r.pairs(&i.evidence);
+            i.text = r.text(&i.text).into_owned();
+        }
+    }
     let mut lines = Vec::new();
     if items.is_empty() {
         lines.push(Line::styled(

@@ -47,7 +47,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let body = inner.height.saturating_sub(1) as usize;
     let sel = app.level().selected;
     let offset = (sel + 1).saturating_sub(body);
+    let red = app.redaction();
     for (i, r) in fl.requests.iter().enumerate().skip(offset).take(body) {
+        let masked = red.map(|x| x.request(r));
+        let r = masked.as_ref().unwrap_or(r);
         let text = format!(
             "{:<10}{:<18}{:<14}{:>6}{:>10}  {}",
             format_hms(r.at),

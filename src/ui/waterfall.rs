@@ -254,6 +254,8 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(Clear, area);
     f.render_widget(block, area);
     let Some(s) = app.selected_span() else { return };
+    let redacted = app.redaction().map(|r| r.span(s));
+    let s = redacted.as_ref().unwrap_or(s);
     let t0 = app.trace.layout.start;
     let mut rows: Vec<(String, String)> = vec![
         ("span".into(), format!("{} {} ({})", s.service, s.operation, s.id)),
@@ -285,6 +287,12 @@ fn draw_detail(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             .flatten()
             .collect();
         rows.push(("http".into(), parts.join(" ")));
+        if let Some(ip) = &h.client_ip {
+            rows.push(("client ip".into(), ip.clone()));
+        }
+        if let Some(ua) = &h.user_agent {
+            rows.push(("user agent".into(), ua.clone()));
+        }
     }
     for (k, v) in &s.aws {
         rows.push((format!("aws.{k}"), v.clone()));

@@ -462,6 +462,14 @@ impl Engine {
         }
     }
 
+    /// Who sent the request: an email at the tenant and the client's address (documentation
+    /// addresses, RFC 5737), for the first service's lines and the root span.
+    fn client(&self, r: &SimRequest) -> (String, String) {
+        let tenant = self.tenant(r);
+        let user = mix(r.key ^ 0x5eed) % 40;
+        (format!("clerk{user}@{tenant}.example.com"), format!("203.0.113.{}", 1 + r.key % 250))
+    }
+
     /// X-Ray style trace id of a sampled request.
     pub fn trace_id(&self, r: &SimRequest) -> Option<String> {
         r.sampled.then(|| {
@@ -621,6 +629,7 @@ impl Engine {
         let tenant = self.tenant(r);
         let trace_id = self.trace_id(r);
         let invoice = format!("inv-{:06}", r.key % 1_000_000);
+        let (email, ip) = self.client(r);
         let mut out = Vec::new();
         let info = &self.flows[r.flow as usize];
         for (j, (step, h)) in f.steps.iter().zip(r.hops()).enumerate() {
@@ -650,6 +659,9 @@ impl Engine {
                     .replace("{service}", &step.service)
                     .replace("{operation}", &step.operation)
             };
+            // The first service knows who called.
+            let caller: &[(&str, &str)] =
+                if j == 0 { &[("userEmail", &email), ("clientIp", &ip)] } else { &[] };
             let mut line = |at: f64, level: Level, message: String| {
                 let at = r.at + at as Millis;
                 let raw = serde_json_line(
@@ -662,6 +674,7 @@ impl Engine {
                     &tenant,
                     trace_id.as_deref(),
                     &message,
+                    caller,
                 );
                 out.push(LogEvent {
                     at,
@@ -703,6 +716,9 @@ impl Engine {
         let f = &self.scenario.flows[r.flow as usize];
         let info = &self.flows[r.flow as usize];
         let span_id = |j: usize| format!("{:016x}", mix(r.key ^ j as u64));
+        let (email, ip) = self.client(r);
+        let cid = self.correlation_id(r);
+        let tenant = self.tenant(r);
         let spans = f
             .steps
             .iter()
@@ -727,7 +743,27 @@ impl Engine {
                 via: step.via.as_deref().map(|v| self.bus(r.region, v)),
                 error: h.outcome.filter(|o| o.is_failure()).map(|_| self.failure_message(h)),
                 cut_off: h.cut_off,
-                correlation_id: Some(self.correlation_id(r)),
+                correlation_id: Some(cid.clone()),
+                // What the services annotate: the root knows the caller.
+                annotations: vec![
+                    ("correlation_id".into(), cid.clone()),
+                    ("tenant".into(), tenant.clone()),
+                ],
+                http: si.parent.is_none().then(|| {
+                    let (method, path) = step.operation.split_once(' ').unwrap_or(("POST", "/"));
+                    crate::model::SpanHttp {
+                        method: Some(method.into()),
+                        url: Some(format!("https://api.example.com{path}")),
+                        status: Some(h.status),
+                        user_agent: Some("invoice-portal/4.2".into()),
+                        client_ip: Some(ip.clone()),
+                    }
+                }),
+                metadata: if si.parent.is_none() {
+                    vec![("request.userEmail".into(), format!("\"{email}\""))]
+                } else {
+                    Vec::new()
+                },
                 ..Span::default()
             })
             .collect();
@@ -877,6 +913,7 @@ fn serde_json_line(
     tenant: &str,
     trace_id: Option<&str>,
     message: &str,
+    extra: &[(&str, &str)],
 ) -> String {
     let ts = time::OffsetDateTime::from_unix_timestamp_nanos(at as i128 * 1_000_000)
         .ok()
@@ -895,6 +932,9 @@ fn serde_json_line(
     );
     if let Some(t) = trace_id {
         line.push_str(&format!(r#","traceId":"{t}""#));
+    }
+    for (k, v) in extra {
+        line.push_str(&format!(r#","{}":"{}""#, esc(k), esc(v)));
     }
     line.push('}');
     line
