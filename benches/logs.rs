@@ -175,6 +175,22 @@ fn bench(c: &mut Criterion) {
             terminal.draw(|f| ui::draw(black_box(&app), &theme, f, 0)).expect("draw");
         })
     });
+    // The same, presenting: every line on screen is masked as it is drawn.
+    app.present = true;
+    app.redacting = true;
+    c.bench_function("draw the same screen presenting, redacted", |b| {
+        b.iter(|| {
+            terminal.draw(|f| ui::draw(black_box(&app), &theme, f, 0)).expect("draw");
+        })
+    });
+    // A frame where nothing drawn is remembered (a value was just learned, or the correlation
+    // id changed): every line on screen is masked again.
+    c.bench_function("draw the same screen presenting, redacted, every line masked anew", |b| {
+        b.iter(|| {
+            app.redactor.keep(vec!["something else".into()]);
+            terminal.draw(|f| ui::draw(black_box(&app), &theme, f, 0)).expect("draw");
+        })
+    });
 }
 
 criterion_group! {

@@ -13,3 +13,5 @@ shot --out screenshots/log-line.svg --keys ": c i d space c - 9 f 3 a 6 e 1 d en
 shot --out screenshots/waterfall.svg --keys "enter enter enter enter enter"
 shot --out screenshots/not-sampled.svg --keys ": t r a c e space c - 9 f 3 a 6 e 1 d enter"
 shot --out screenshots/changes.svg --size 200x50
+shot --out screenshots/present.svg --present --keys ": c i d space c - 9 f 3 a 6 e 1 d enter home p"
+shot --out screenshots/light.svg --theme light --keys "enter"

@@ -64,11 +64,25 @@ pub fn archive_journal(wall_now: crate::model::Millis) -> std::io::Result<Option
     Ok(Some(to))
 }
 
-/// Write a report to `reports/` in the data folder; returns its path.
-pub fn write_report(text: &str, wall_now: crate::model::Millis) -> std::io::Result<PathBuf> {
-    let dir = data_dir().ok_or_else(no_data_dir)?.join("reports");
+/// Write `text` to `folder/name` in the data folder; returns its path.
+fn write_data(folder: &str, name: &str, text: &str) -> std::io::Result<PathBuf> {
+    let dir = data_dir().ok_or_else(no_data_dir)?.join(folder);
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join(format!("report-{wall_now}.md"));
+    let path = dir.join(name);
     std::fs::write(&path, text)?;
     Ok(path)
+}
+
+/// Write a report to `reports/` in the data folder; returns its path.
+pub fn write_report(text: &str, wall_now: crate::model::Millis) -> std::io::Result<PathBuf> {
+    write_data("reports", &format!("report-{wall_now}.md"), text)
+}
+
+/// Write a snapshot of the screen to `snapshots/` in the data folder; returns its path.
+pub fn write_snapshot(
+    text: &str,
+    extension: &str,
+    wall_now: crate::model::Millis,
+) -> std::io::Result<PathBuf> {
+    write_data("snapshots", &format!("snapshot-{wall_now}.{extension}"), text)
 }

@@ -18,6 +18,7 @@
 use crate::model::{Change, Identity, LogEvent, RequestSample, Span};
 use aho_corasick::{AhoCorasick, MatchKind};
 use regex_automata::meta::Regex;
+use regex_automata::{Anchored, Input};
 use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -40,10 +41,13 @@ fn owned(kind: &str, items: &[&str]) -> (String, Vec<String>) {
     (kind.to_string(), items.iter().map(|s| s.to_string()).collect())
 }
 
+// Word boundaries are ASCII ones (`(?-u:\b)`): the values are ASCII, and a Unicode boundary
+// keeps the regex off its fast engines on text with non-ASCII characters.
+
 /// IPv4 with each part at most 255.
-const IPV4: &str = r"\b(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\b";
+const IPV4: &str = r"(?-u:\b)(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?-u:\b)";
 /// IPv6: eight groups, or a `::` with a group after it (so `09:11:40` is not one).
-const IPV6: &str = r"\b(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})\b|::1\b";
+const IPV6: &str = r"(?-u:\b)(?:(?:[0-9A-Fa-f]{1,4}:){7}[0-9A-Fa-f]{1,4}|(?:[0-9A-Fa-f]{1,4}:){1,6}:[0-9A-Fa-f]{1,4}(?::[0-9A-Fa-f]{1,4}){0,5})(?-u:\b)|::1(?-u:\b)";
 
 impl Default for RedactConfig {
     fn default() -> Self {
@@ -68,19 +72,15 @@ impl Default for RedactConfig {
                 owned(
                     "secret",
                     &[
-                        "password",
+                        "*password",
                         "passwd",
-                        "secret",
-                        "token",
-                        "accessToken",
-                        "refreshToken",
-                        "idToken",
-                        "sessionToken",
-                        "apiKey",
+                        "*secret",
+                        "*token",
+                        "*apikey",
                         "authorization",
                         "cookie",
-                        "secretAccessKey",
-                        "aws_secret_access_key",
+                        "*secretaccesskey",
+                        "*privatekey",
                     ],
                 ),
             ],
@@ -94,13 +94,13 @@ impl Default for RedactConfig {
                     "secret",
                     &[
                         // AWS access key ids.
-                        r"\b(?:AKIA|ASIA|AROA|AIDA|ANPA)[A-Z0-9]{16}\b",
+                        r"(?-u:\b)(?:AKIA|ASIA|AROA|AIDA|ANPA)[A-Z0-9]{16}(?-u:\b)",
                         // JWTs.
-                        r"\beyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*",
+                        r"(?-u:\b)eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]*",
                         // Bearer and basic credentials.
-                        r"(?i:\b(?:bearer|basic)\s+)([A-Za-z0-9._~+/-]{8,}=*)",
+                        r"(?i:(?-u:\b)(?:bearer|basic)\s+)([A-Za-z0-9._~+/-]{8,}=*)",
                         // `password=…`, `"apiKey": "…"`, `aws_secret_access_key = …`.
-                        r#"(?i:\b(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|aws_secret_access_key|client[_-]?secret)["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})"#,
+                        r#"(?i:(?-u:\b)(?:password|passwd|pwd|secret|api[_-]?key|access[_-]?token|aws_secret_access_key|client[_-]?secret)["']?\s*[:=]\s*["']?)([^\s"',;&]{4,})"#,
                     ],
                 ),
             ],
@@ -130,12 +130,32 @@ struct State {
     finder: Option<AhoCorasick>,
     /// Values never masked (the correlation id under investigation).
     keep: Vec<String>,
+    /// Bumped whenever what `text` masks changes (a value learned, the kept ones changed),
+    /// which makes the remembered lines stale.
+    epoch: u64,
+    /// Log lines already masked, by their raw text: the screen is redrawn far more often than
+    /// its lines change.
+    lines: HashMap<String, MaskedLine>,
 }
+
+/// A log line's masked parts, remembered for the epoch they were masked in.
+struct MaskedLine {
+    epoch: u64,
+    /// The line's message and tenant as they were (a line is the same line only if these are).
+    message: String,
+    tenant: Option<String>,
+    masked: (Option<String>, String, String),
+}
+
+/// Lines remembered at most; the cache starts again when full (a screen shows far fewer).
+const LINES_REMEMBERED: usize = 4096;
 
 /// Masks sensitive values. Shared by the cockpit, reports and headless commands; masks are
 /// remembered for the life of the redactor.
 pub struct Redactor {
     fields: HashMap<String, String>,
+    /// `*name` fields: (name, kind) matched at the end of a field's name.
+    suffixes: Vec<(String, String)>,
     regex: Option<Regex>,
     /// Pattern index → kind.
     pattern_kinds: Vec<String>,
@@ -158,9 +178,15 @@ impl Default for Redactor {
 impl Redactor {
     pub fn new(cfg: &RedactConfig) -> Result<Redactor, String> {
         let mut fields = HashMap::new();
+        let mut suffixes = Vec::new();
         for (kind, names) in &cfg.fields {
             for n in names {
-                fields.insert(norm(n), kind.clone());
+                match n.strip_prefix('*') {
+                    Some(end) => suffixes.push((norm(end), kind.clone())),
+                    None => {
+                        fields.insert(norm(n), kind.clone());
+                    }
+                }
             }
         }
         let mut pats = Vec::new();
@@ -178,6 +204,7 @@ impl Redactor {
         };
         Ok(Redactor {
             fields,
+            suffixes,
             regex,
             pattern_kinds,
             identities: cfg.identities,
@@ -194,12 +221,27 @@ impl Redactor {
         let mut st = self.state();
         if st.keep != values {
             st.keep = values;
+            st.epoch += 1;
         }
     }
 
     /// The kind of a field by its name (`tenantId` → `tenant`), if it is sensitive.
     pub fn kind_of(&self, field: &str) -> Option<&str> {
-        self.fields.get(&norm(field)).map(String::as_str)
+        let name = norm(field);
+        if let Some(kind) = self.fields.get(&name) {
+            return Some(kind);
+        }
+        self.suffixes.iter().find(|(end, _)| name.ends_with(end.as_str())).map(|(_, k)| k.as_str())
+    }
+
+    /// The kind a JSON object's field gives its value: its own, or the enclosing one. Who
+    /// made a change (CloudTrail's `userIdentity`) is masked by patterns only, unless
+    /// identities are to be masked.
+    fn kind_in<'a>(&'a self, field: &str, outer: Option<&'a str>) -> Result<Option<&'a str>, ()> {
+        if field == "userIdentity" && !self.identities {
+            return Err(());
+        }
+        Ok(self.kind_of(field).or(outer))
     }
 
     /// The stable mask of `value`, learning it for free text when `learn`.
@@ -214,6 +256,7 @@ impl Redactor {
         if learn && value.chars().count() >= MIN_KNOWN {
             st.known.push(value.to_string());
             st.finder = None;
+            st.epoch += 1;
         }
         m
     }
@@ -245,9 +288,18 @@ impl Redactor {
         // (start, end, kind) of what to mask; kind None: a learned value.
         let mut found: Vec<(usize, usize, Option<usize>)> = Vec::new();
         if let Some(re) = &self.regex {
-            for caps in re.captures_iter(s) {
-                let (Some(pid), Some(whole)) = (caps.pattern(), caps.get_match()) else { continue };
-                let span = caps.get_group(1).unwrap_or(whole.span());
+            // Find with the fast engines; only a match of a pattern with a group is searched
+            // again, anchored on it, for the group.
+            let mut caps = None;
+            for m in re.find_iter(s) {
+                let pid = m.pattern();
+                let mut span = m.span();
+                if re.group_info().group_len(pid) > 1 {
+                    let caps = caps.get_or_insert_with(|| re.create_captures());
+                    let input = Input::new(s).range(m.range()).anchored(Anchored::Pattern(pid));
+                    re.search_captures(&input, caps);
+                    span = caps.get_group(1).unwrap_or(span);
+                }
                 if span.start < span.end {
                     found.push((span.start, span.end, Some(pid.as_usize())));
                 }
@@ -306,7 +358,9 @@ impl Redactor {
         match v {
             Value::Object(m) => {
                 for (k, v) in m {
-                    self.learn_json(v, self.kind_of(k).or(kind));
+                    if let Ok(kind) = self.kind_in(k, kind) {
+                        self.learn_json(v, kind);
+                    }
                 }
             }
             Value::Array(a) => a.iter().for_each(|v| self.learn_json(v, kind)),
@@ -328,8 +382,10 @@ impl Redactor {
         match v {
             Value::Object(m) => {
                 for (k, v) in m.iter_mut() {
-                    let kind = self.kind_of(k).or(kind);
-                    self.redact_json(v, kind);
+                    match self.kind_in(k, kind) {
+                        Ok(kind) => self.redact_json(v, kind),
+                        Err(()) => self.redact_text_json(v),
+                    }
                 }
             }
             Value::Array(a) => a.iter_mut().for_each(|v| self.redact_json(v, kind)),
@@ -346,6 +402,20 @@ impl Redactor {
             Value::Number(n) => {
                 if let Some(k) = kind {
                     *v = Value::String(self.mask(k, &n.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Every string inside `v` redacted as text (patterns and learned values only).
+    fn redact_text_json(&self, v: &mut Value) {
+        match v {
+            Value::Object(m) => m.values_mut().for_each(|v| self.redact_text_json(v)),
+            Value::Array(a) => a.iter_mut().for_each(|v| self.redact_text_json(v)),
+            Value::String(s) => {
+                if let Cow::Owned(o) = self.text(s) {
+                    *s = o;
                 }
             }
             _ => {}
@@ -374,12 +444,36 @@ impl Redactor {
     /// A log line as it may be shown.
     pub fn event(&self, e: &LogEvent) -> LogEvent {
         let mut out = e.clone();
-        // Learn from the fields first so the message's mentions are masked too.
-        if let Some(t) = &e.tenant {
-            out.tenant = Some(self.mask("tenant", t));
-        }
-        out.raw = self.document(&e.raw);
-        out.message = self.text(&e.message).into_owned();
+        let remembered = {
+            let st = self.state();
+            st.lines
+                .get(&e.raw)
+                .filter(|m| m.epoch == st.epoch && m.message == e.message && m.tenant == e.tenant)
+                .map(|m| m.masked.clone())
+        };
+        let (tenant, raw, message) = match remembered {
+            Some(m) => m,
+            None => {
+                // Learn from the fields first so the message's mentions are masked too.
+                let tenant = e.tenant.as_deref().map(|t| self.mask("tenant", t));
+                let raw = self.document(&e.raw);
+                let message = self.text(&e.message).into_owned();
+                let mut st = self.state();
+                if st.lines.len() >= LINES_REMEMBERED {
+                    st.lines.clear();
+                }
+                let masked = (tenant, raw, message);
+                let line = MaskedLine {
+                    epoch: st.epoch,
+                    message: e.message.clone(),
+                    tenant: e.tenant.clone(),
+                    masked: masked.clone(),
+                };
+                st.lines.insert(e.raw.clone(), line);
+                masked
+            }
+        };
+        (out.tenant, out.raw, out.message) = (tenant, raw, message);
         out
     }
 

@@ -4,6 +4,7 @@
 use crate::analysis::{Health, fmt_ms};
 use crate::app::App;
 use crate::config::window_name;
+use crate::model::investigation::EntryKind;
 use crate::model::{format_hm, format_hms};
 use crate::ui::changes::short_resource;
 use std::fmt::Write;
@@ -109,6 +110,23 @@ pub fn markdown(app: &App) -> String {
     }
     if !findings.is_empty() {
         let _ = writeln!(out);
+    }
+
+    // The screens the engineer saved with `:snapshot`, as pictures where they are pictures.
+    let screens: Vec<_> = app
+        .investigation
+        .entries
+        .iter()
+        .filter(|e| e.kind == EntryKind::Snapshot)
+        .filter_map(|e| e.evidence.iter().find(|(k, _)| k == "snapshot").map(|(_, p)| (e, p)))
+        .collect();
+    if !screens.is_empty() {
+        let _ = writeln!(out, "## Screens\n");
+        for (e, path) in screens {
+            let bang = if path.ends_with(".svg") { "!" } else { "" };
+            let alt = md(&e.text).replace(['[', ']'], "");
+            let _ = writeln!(out, "{bang}[{} {alt}](<{}>)\n", format_hms(e.at), md(path));
+        }
     }
 
     let _ = writeln!(out, "## Suspects\n");

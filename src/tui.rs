@@ -2,13 +2,13 @@
 //! next clock tick in one `select!`; it applies everything queued, then draws once, and only
 //! when something changed. Sources run as tasks and report through a channel.
 
-use crate::app::{App, Effect, Key, KeyCode, LogTarget, SourceInfo, SourceMsg};
+use crate::app::{App, Effect, Key, KeyCode, LogTarget, ScreenFormat, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
 use crate::source::{
     ChangeQuery, ChangeSource, LogBatch, LogQuery, LogSource, MetricsSource, RequestSource,
     TraceLookup, TraceQuery, TraceSource,
 };
-use crate::ui::{self, Theme};
+use crate::ui::{self, Looks};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
 use futures_util::StreamExt;
 use std::collections::VecDeque;
@@ -209,16 +209,32 @@ pub fn osc52(text: &str) -> String {
     format!("\x1b]52;c;{}\x07", base64::engine::general_purpose::STANDARD.encode(clean))
 }
 
+/// `:snapshot`: the screen as it is, written to `snapshots/` in the data folder; the file
+/// joins the investigation as evidence.
+pub fn save_snapshot(
+    app: &mut App,
+    theme: &crate::ui::Theme,
+    (width, height): (u16, u16),
+    format: ScreenFormat,
+    wall_now: Millis,
+) -> Vec<Effect> {
+    let buf = ui::export::screen(app, theme, width, height, wall_now);
+    let text = ui::export::write(&buf, format, theme);
+    let written =
+        crate::dirs::write_snapshot(&text, format.extension(), wall_now).map_err(|e| e.to_string());
+    app.snapshot_written(written)
+}
+
 /// Run the cockpit until the user quits or a signal arrives. `switch` makes the sources,
 /// clock and header of another scenario when the user asks for one (`:scenario NAME`).
 pub async fn run<S: Sources>(
     mut app: App,
-    theme: Theme,
+    mut looks: Looks,
     mut sources: S,
     switch: impl Fn(&str) -> Result<(S, Clock, SourceInfo), String>,
 ) -> anyhow::Result<()> {
     let mut terminal = ratatui::try_init()?;
-    let result = event_loop(&mut terminal, &mut app, &theme, &mut sources, &switch).await;
+    let result = event_loop(&mut terminal, &mut app, &mut looks, &mut sources, &switch).await;
     ratatui::try_restore()?;
     result
 }
@@ -226,7 +242,7 @@ pub async fn run<S: Sources>(
 async fn event_loop<S: Sources>(
     terminal: &mut ratatui::DefaultTerminal,
     app: &mut App,
-    theme: &Theme,
+    looks: &mut Looks,
     sources: &mut S,
     switch: &impl Fn(&str) -> Result<(S, Clock, SourceInfo), String>,
 ) -> anyhow::Result<()> {
@@ -245,7 +261,7 @@ async fn event_loop<S: Sources>(
         if app.dirty {
             // Pane heights follow the view, so the page sizes are set before each draw.
             set_pages(app, height);
-            terminal.draw(|f| ui::draw(app, theme, f, wall_now()))?;
+            terminal.draw(|f| ui::draw(app, &looks.theme, f, wall_now()))?;
             app.dirty = false;
         }
         // The header shows the clock to the second: redraw on the next second, and no
@@ -385,6 +401,18 @@ async fn event_loop<S: Sources>(
                         Err(e) => (format!("the report was not written: {e}"), true),
                     });
                     app.dirty = true;
+                }
+                Effect::SwitchTheme(name) => {
+                    app.message = Some(match looks.switch(&name) {
+                        Ok(()) => (format!("theme {}", looks.theme.name), false),
+                        Err(e) => (e, true),
+                    });
+                    app.dirty = true;
+                }
+                Effect::Snapshot(format) => {
+                    let size = terminal.size()?;
+                    let size = (size.width, size.height);
+                    effects.extend(save_snapshot(app, &looks.theme, size, format, wall_now()));
                 }
                 Effect::Copy(text) => {
                     let backend = terminal.backend_mut();

@@ -53,6 +53,9 @@ fn presenting_masks_every_pane_and_keeps_the_correlation_id() {
         ("enter enter enter enter enter", "Trace ·"),
         ("enter enter enter enter enter p", "annotation tenant"),
         ("tab tab", "Changes"),
+        ("tab tab enter", "Change · p or esc closes"),
+        (": t r a c e space c - 9 f 3 a 6 e 1 d enter", "no sampled trace"),
+        ("?", "Keys"),
         (&format!("{CID_KEYS} m t"), "Investigation"),
     ];
     for (keys, shows) in walks {
@@ -206,4 +209,47 @@ fn span_annotations_metadata_and_http_are_masked() {
     for s in &trace.spans {
         assert_eq!(get(&r.span(s).annotations, "tenant"), get(&m.annotations, "tenant"));
     }
+}
+
+#[test]
+fn a_cloudtrail_record_is_masked_and_identities_when_asked() {
+    let record = serde_json::json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "IAMUser",
+            "principalId": "AIDAEXAMPLEEXAMPLE1",
+            "arn": "arn:aws:iam::123456789012:user/jane.doe",
+            "accountId": "123456789012",
+            "accessKeyId": "AKIAIOSFODNN7EXAMPLE",
+            "userName": "jane.doe"
+        },
+        "eventTime": "2026-03-12T09:04:37Z",
+        "eventSource": "lambda.amazonaws.com",
+        "eventName": "UpdateFunctionConfiguration20150331v2",
+        "awsRegion": "eu-west-1",
+        "sourceIPAddress": "198.51.100.23",
+        "userAgent": "aws-cli/2.15 ci-runner ops@example.org",
+        "requestParameters": {
+            "functionName": "invoice-approval-worker",
+            "environment": {"variables": {"DB_PASSWORD": "hunter2hunter2", "TENANT_ID": "tenant-42"}}
+        },
+        "readOnly": false,
+        "eventID": "11111111-2222-3333-4444-555555555555",
+        "recipientAccountId": "123456789012"
+    });
+    let change = warroom::source::cloudtrail::parse_record(&record).expect("record");
+    assert!(change.raw.contains("198.51.100.23"), "the record is kept: {}", change.raw);
+    let r = Redactor::default();
+    let m = r.change(&change);
+    for gone in ["198.51.100.23", "ops@example.org", "AKIAIOSFODNN7EXAMPLE", "hunter2hunter2"] {
+        assert!(!m.raw.contains(gone), "{gone} in {}", m.raw);
+    }
+    assert!(m.raw.contains("ip-#1") && m.raw.contains("email-#1"), "{}", m.raw);
+    // By default who made the change stays: the audit trail's point is who did it.
+    assert_eq!(m.identity, change.identity);
+    let cfg = warroom::redact::RedactConfig { identities: true, ..Default::default() };
+    let r = Redactor::new(&cfg).unwrap();
+    let m = r.change(&change);
+    assert_eq!(m.identity.principal, "arn:aws:iam::123456789012:user/user-#1");
+    assert!(!m.raw.contains("jane.doe"), "{}", m.raw);
 }

@@ -141,6 +141,28 @@ impl App {
         }
     }
 
+    /// A snapshot of the screen was written (or not): it joins the investigation as an
+    /// observation with its file as evidence, so the report shows it.
+    pub fn snapshot_written(&mut self, written: Result<std::path::PathBuf, String>) -> Vec<Effect> {
+        self.dirty = true;
+        let path = match written {
+            Ok(p) => p,
+            Err(e) => {
+                self.message = Some((format!("the snapshot was not written: {e}"), true));
+                return Vec::new();
+            }
+        };
+        self.message = Some((format!("snapshot written to {}", path.display()), false));
+        let entry = Entry {
+            at: self.clock.now(),
+            kind: EntryKind::Snapshot,
+            text: self.describe(),
+            evidence: vec![("snapshot".into(), path.display().to_string())],
+            finding: false,
+        };
+        self.investigation.mark(entry, false).map(Effect::Journal).into_iter().collect()
+    }
+
     pub(super) fn toggle_timeline(&mut self) {
         self.mode = if self.mode == Mode::Timeline { Mode::Normal } else { Mode::Timeline };
     }

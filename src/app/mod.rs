@@ -223,6 +223,38 @@ pub enum Effect {
         service: Option<String>,
         operation: Option<String>,
     },
+    /// Draw with another theme from now on (`:theme NAME`).
+    SwitchTheme(String),
+    /// Write the screen as it is to the data folder (`:snapshot`), as evidence.
+    Snapshot(ScreenFormat),
+}
+
+/// What a screen is written as: SVG and HTML keep its colours, text is plain.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ScreenFormat {
+    Svg,
+    Html,
+    Text,
+}
+
+impl ScreenFormat {
+    /// By a file's extension or the word after `:snapshot`.
+    pub fn parse(word: &str) -> Option<ScreenFormat> {
+        match word.to_ascii_lowercase().as_str() {
+            "svg" => Some(ScreenFormat::Svg),
+            "html" | "htm" => Some(ScreenFormat::Html),
+            "txt" | "text" => Some(ScreenFormat::Text),
+            _ => None,
+        }
+    }
+
+    pub fn extension(self) -> &'static str {
+        match self {
+            ScreenFormat::Svg => "svg",
+            ScreenFormat::Html => "html",
+            ScreenFormat::Text => "txt",
+        }
+    }
 }
 
 /// Where the data comes from, for the header.
@@ -810,6 +842,11 @@ impl App {
                 self.toggle_timeline();
                 Vec::new()
             }
+            ("theme", Some(name)) => vec![Effect::SwitchTheme(name.to_string())],
+            ("snapshot", format) => match ScreenFormat::parse(format.unwrap_or("svg")) {
+                Some(f) => vec![Effect::Snapshot(f)],
+                None => err(self, ":snapshot writes svg, html or txt".into()),
+            },
             ("read-only", _) => {
                 self.changes.show_read_only = !self.changes.show_read_only;
                 let shown = if self.changes.show_read_only { "shown" } else { "hidden" };
@@ -867,13 +904,13 @@ impl App {
                 fx.extend(self.restart_logs());
                 fx
             }
-            ("region" | "window" | "scenario" | "at" | "trace", None) => {
+            ("region" | "window" | "scenario" | "at" | "trace" | "theme", None) => {
                 err(self, format!(":{cmd} needs an argument (see ? for help)"))
             }
             _ => err(
                 self,
                 format!(
-                    "unknown command :{cmd} (try :region NAME, :cid ID, :window 15m, :scenario NAME, :at 09:20, :q)"
+                    "unknown command :{cmd} (try :region NAME, :cid ID, :window 15m, :theme NAME, :snapshot, :q)"
                 ),
             ),
         }

@@ -114,6 +114,8 @@ pub struct Setup {
     pub scenario: Option<Scenario>,
     pub keymap: Keymap,
     pub theme: Theme,
+    /// Where user themes are (`themes/` beside the config file), for `:theme NAME`.
+    pub theme_dir: Option<PathBuf>,
     /// Masks what is sensitive; on when `config.redact.on`.
     pub redactor: Arc<crate::redact::Redactor>,
 }
@@ -188,7 +190,7 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
         cfg.redact.on = true;
     }
     let redactor = Arc::new(crate::redact::Redactor::new(&cfg.redact)?);
-    Ok(Setup { config: cfg, scenario, keymap, theme, redactor })
+    Ok(Setup { config: cfg, scenario, keymap, theme, theme_dir, redactor })
 }
 
 /// What a headless command (`warroom logs`, `warroom trace`) reads.
@@ -545,7 +547,8 @@ pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
 pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
     let alert = read_alert(&mut args)?;
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
-    let Setup { config: cfg, scenario, keymap, theme, redactor } = setup;
+    let Setup { config: cfg, scenario, keymap, theme, theme_dir, redactor } = setup;
+    let looks = crate::ui::Looks { theme, dir: theme_dir };
     match scenario {
         Some(sc) => {
             let (mut sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
@@ -580,7 +583,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
                 apply_alert(&mut app, a)?;
             }
             let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
-            crate::tui::run(app, theme, sources, move |name| {
+            crate::tui::run(app, looks, sources, move |name| {
                 let (mut s, clock, info) =
                     demo(Scenario::load(name)?, &boundary, None, speed, seed);
                 if let Some(f) = &file {
@@ -632,7 +635,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             if let Some(a) = &alert {
                 apply_alert(&mut app, a)?;
             }
-            crate::tui::run(app, theme, sources, |_| {
+            crate::tui::run(app, looks, sources, |_| {
                 Err(":scenario works in the demo only".to_string())
             })
             .await

@@ -1,12 +1,10 @@
 //! `warroom snapshot`: render the cockpit off-screen after replaying keys, and write the
 //! screen as SVG or text. Runs the simulator synchronously; no terminal needed.
 
-use crate::app::{App, Effect, Key, SourceMsg};
+use crate::app::{App, Effect, Key, ScreenFormat, SourceMsg};
 use crate::source::LogBatch;
 use crate::source::sim::Engine;
-use crate::ui::{self, export};
-use ratatui::Terminal;
-use ratatui::backend::TestBackend;
+use crate::ui::export;
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
@@ -60,32 +58,30 @@ pub fn replay(
         let fx = app.run_command(&format!("region {r}"));
         serve_demo(&mut app, &engine, fx)?;
     }
+    let mut looks = crate::ui::Looks { theme: setup.theme, dir: setup.theme_dir };
     for word in keys.split_whitespace() {
         let key = Key::parse(word).map_err(|e| format!("--keys: {e}"))?;
-        let fx = app.on_key(key);
+        let (themes, fx): (Vec<_>, Vec<_>) =
+            app.on_key(key).into_iter().partition(|e| matches!(e, Effect::SwitchTheme(_)));
+        for t in themes {
+            if let Effect::SwitchTheme(name) = t {
+                looks.switch(&name).map_err(|e| format!("--keys: :theme {name}: {e}"))?;
+            }
+        }
         serve_demo(&mut app, &engine, fx)?;
     }
-    Ok((app, setup.theme))
+    Ok((app, looks.theme))
 }
 
 /// Render and write the snapshot; returns the path written.
 pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
     let (w, h) = args.size;
-    let (app, theme) = replay(&args.cockpit, &args.keys, h)?;
-    let mut terminal = Terminal::new(TestBackend::new(w, h)).map_err(|e| e.to_string())?;
-    terminal.draw(|f| ui::draw(&app, &theme, f, 0)).map_err(|e| e.to_string())?;
-    let buf = terminal.backend().buffer();
-    let text = match args.out.extension().and_then(|e| e.to_str()) {
-        Some("svg") => export::to_svg(buf),
-        Some("txt") => export::to_text(buf),
-        Some("html") => export::to_html(buf),
-        _ => {
-            return Err(format!(
-                "{}: the output must end in .svg, .html or .txt",
-                args.out.display()
-            ));
-        }
+    let format = args.out.extension().and_then(|e| e.to_str()).and_then(ScreenFormat::parse);
+    let Some(format) = format else {
+        return Err(format!("{}: the output must end in .svg, .html or .txt", args.out.display()));
     };
+    let (app, theme) = replay(&args.cockpit, &args.keys, h)?;
+    let text = export::write(&export::screen(&app, &theme, w, h, 0), format, &theme);
     std::fs::write(&args.out, text)
         .map_err(|e| format!("cannot write {}: {e}", args.out.display()))?;
     Ok(args.out.clone())
@@ -153,11 +149,14 @@ pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Resul
             Effect::SwitchScenario(_) => {
                 return Err("--keys: :scenario is not replayed; use --demo NAME".into());
             }
-            // Off-screen renders keep no journal and write no report.
+            // Off-screen renders keep no journal and write no report or snapshot; themes are
+            // switched by `replay`.
             Effect::TailLogs { target: None, .. }
             | Effect::Copy(_)
             | Effect::Journal(_)
             | Effect::WriteReport(_)
+            | Effect::Snapshot(_)
+            | Effect::SwitchTheme(_)
             | Effect::Quit => {}
         }
     }

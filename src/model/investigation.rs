@@ -17,6 +17,8 @@ pub enum EntryKind {
     LogLine,
     Span,
     Change,
+    /// The screen as it was, written to a file (`:snapshot`).
+    Snapshot,
 }
 
 impl EntryKind {
@@ -27,6 +29,7 @@ impl EntryKind {
             EntryKind::LogLine => "log line",
             EntryKind::Span => "span",
             EntryKind::Change => "change",
+            EntryKind::Snapshot => "screen",
         }
     }
 }

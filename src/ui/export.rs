@@ -1,8 +1,53 @@
-//! The screen as a file: plain text, or SVG with its colours, rendered from the same buffer
-//! the terminal gets. Screenshots in the README come from here.
+//! The screen as a file: plain text, or SVG or HTML with its colours, rendered from the same
+//! buffer the terminal gets. Screenshots in the README and `:snapshot` come from here.
 
+use super::Theme;
+use crate::app::{App, ScreenFormat};
+use crate::model::Millis;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
 use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier};
+
+/// The cockpit drawn off-screen on `width` x `height` cells, as the terminal would show it.
+pub fn screen(app: &App, theme: &Theme, width: u16, height: u16, wall_now: Millis) -> Buffer {
+    let mut terminal = match Terminal::new(TestBackend::new(width, height)) {
+        Ok(t) => t,
+        // The test backend cannot fail; an empty screen is the honest answer if it did.
+        Err(_) => return Buffer::empty(ratatui::layout::Rect::new(0, 0, width, height)),
+    };
+    let _ = terminal.draw(|f| super::draw(app, theme, f, wall_now));
+    terminal.backend().buffer().clone()
+}
+
+/// The screen in a file's format, on the theme's terminal colours.
+pub fn write(buf: &Buffer, format: ScreenFormat, theme: &Theme) -> String {
+    let canvas = theme.canvas();
+    match format {
+        ScreenFormat::Svg => to_svg(buf, &canvas),
+        ScreenFormat::Html => to_html(buf, &canvas),
+        ScreenFormat::Text => to_text(buf),
+    }
+}
+
+/// The terminal's own colours (what `Color::Reset` stands for) as `#rrggbb`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Canvas {
+    pub bg: String,
+    pub fg: String,
+}
+
+impl Default for Canvas {
+    fn default() -> Self {
+        Canvas { bg: BG.into(), fg: FG.into() }
+    }
+}
+
+impl Canvas {
+    pub fn new(bg: Color, fg: Color) -> Canvas {
+        Canvas { bg: hex(bg, BG), fg: hex(fg, FG) }
+    }
+}
 
 /// The screen's text, one line per row, trailing spaces trimmed.
 pub fn to_text(buf: &Buffer) -> String {
@@ -21,7 +66,7 @@ pub fn to_text(buf: &Buffer) -> String {
 const BG: &str = "#1b1d23";
 const FG: &str = "#d4d4d4";
 
-fn hex(c: Color, default: &'static str) -> String {
+fn hex(c: Color, default: &str) -> String {
     let named = match c {
         Color::Reset => default,
         Color::Black => "#1b1d23",
@@ -64,14 +109,15 @@ struct Run {
 }
 
 /// The rows of the screen as runs of one style (reverse video resolved).
-fn runs(buf: &Buffer) -> Vec<Vec<Run>> {
+fn runs(buf: &Buffer, canvas: &Canvas) -> Vec<Vec<Run>> {
+    let (bg, fg) = (canvas.bg.as_str(), canvas.fg.as_str());
     let style = |x: u16, y: u16| {
         let c = &buf[(x, y)];
         let r = c.modifier.contains(Modifier::REVERSED);
         let (f, b) = if r { (c.bg, c.fg) } else { (c.fg, c.bg) };
         (
-            hex(f, if r { BG } else { FG }),
-            hex(b, if r { FG } else { BG }),
+            hex(f, if r { bg } else { fg }),
+            hex(b, if r { fg } else { bg }),
             c.modifier.contains(Modifier::BOLD),
         )
     };
@@ -96,19 +142,20 @@ fn runs(buf: &Buffer) -> Vec<Vec<Run>> {
 
 /// An SVG picture of the screen: a background rectangle per coloured run, a text element per
 /// run of one style.
-pub fn to_svg(buf: &Buffer) -> String {
+pub fn to_svg(buf: &Buffer, canvas: &Canvas) -> String {
     const CW: f64 = 8.4;
     const LH: f64 = 18.0;
     let (w, h) = (buf.area.width as f64 * CW, buf.area.height as f64 * LH);
+    let bg = &canvas.bg;
     let mut out = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{w:.0}\" height=\"{h:.0}\" viewBox=\"0 0 {w:.0} {h:.0}\">\n\
-         <rect width=\"100%\" height=\"100%\" fill=\"{BG}\"/>\n\
+         <rect width=\"100%\" height=\"100%\" fill=\"{bg}\"/>\n\
          <g font-family=\"DejaVu Sans Mono, Menlo, Consolas, monospace\" font-size=\"14\" xml:space=\"preserve\">\n"
     );
-    for (y, row) in runs(buf).into_iter().enumerate() {
+    for (y, row) in runs(buf, canvas).into_iter().enumerate() {
         for r in row {
             let (px, py) = (r.start as f64 * CW, y as f64 * LH);
-            if r.bg != BG {
+            if r.bg != *bg {
                 out.push_str(&format!(
                     "<rect x=\"{px:.1}\" y=\"{py:.1}\" width=\"{:.1}\" height=\"{LH}\" fill=\"{}\"/>\n",
                     r.len as f64 * CW,
@@ -132,13 +179,14 @@ pub fn to_svg(buf: &Buffer) -> String {
 }
 
 /// A standalone HTML page of the screen: a `<pre>` with a styled `<span>` per run.
-pub fn to_html(buf: &Buffer) -> String {
+pub fn to_html(buf: &Buffer, canvas: &Canvas) -> String {
+    let Canvas { bg, fg } = canvas;
     let mut out = format!(
         "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>warroom</title></head>\n\
-         <body style=\"margin:0;background:{BG}\"><pre style=\"margin:0;padding:8px;color:{FG};\
+         <body style=\"margin:0;background:{bg}\"><pre style=\"margin:0;padding:8px;color:{fg};\
          font-family:'DejaVu Sans Mono',Menlo,Consolas,monospace;font-size:14px;line-height:18px\">"
     );
-    for row in runs(buf) {
+    for row in runs(buf, canvas) {
         for r in row {
             let weight = if r.bold { ";font-weight:bold" } else { "" };
             out.push_str(&format!(

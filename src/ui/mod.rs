@@ -20,7 +20,7 @@ pub mod theme;
 pub mod waterfall;
 
 pub use red::sparkline;
-pub use theme::Theme;
+pub use theme::{Looks, Theme};
 
 use crate::app::{Action, App, Mode, View};
 use crate::config::window_name;
@@ -374,6 +374,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":read-only", "show or hide read-only events in the change feed"),
     (":timeline", "show or hide the investigation timeline"),
     (":report", "write the incident report (Markdown) to the data folder"),
+    (":snapshot [svg|html|txt]", "write the screen to the data folder, as evidence for the report"),
+    (":theme NAME", "draw with another theme (dark, light, high-contrast, colorblind, yours)"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
     (":top", "back to all regions"),
     (":scenario NAME", "switch the demo to another built-in scenario"),

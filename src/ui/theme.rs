@@ -25,6 +25,8 @@ struct ThemeFile {
     severity: SeverityColors,
     selection: SelectionColors,
     verdict: VerdictColors,
+    /// The terminal colours the theme is made for; snapshots are drawn on them.
+    screen: Option<ScreenColors>,
 }
 
 macro_rules! colors {
@@ -41,6 +43,7 @@ colors!(HealthColors { normal, degraded, critical, no_data });
 colors!(SeverityColors { error, warn, info, debug });
 colors!(SelectionColors { fg, bg });
 colors!(VerdictColors { normal, regional, global, unknown });
+colors!(ScreenColors { bg, fg });
 
 fn de_color<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Color, D::Error> {
     let s = String::deserialize(d)?;
@@ -99,6 +102,14 @@ impl Theme {
     pub fn with_no_color(mut self, no_color: bool) -> Self {
         self.no_color = no_color;
         self
+    }
+
+    /// The terminal's background and text colours, for a picture of the screen.
+    pub fn canvas(&self) -> super::export::Canvas {
+        match &self.file.screen {
+            Some(s) => super::export::Canvas::new(s.bg, s.fg),
+            None => super::export::Canvas::default(),
+        }
     }
 
     fn fg(&self, c: Color) -> Style {
@@ -176,6 +187,29 @@ impl Theme {
             VerdictKind::Global => v.global,
         })
         .add_modifier(Modifier::BOLD)
+    }
+}
+
+/// The theme in use and where user themes are, so `:theme NAME` switches while running.
+#[derive(Clone, Debug)]
+pub struct Looks {
+    pub theme: Theme,
+    /// The config folder's `themes/`.
+    pub dir: Option<std::path::PathBuf>,
+}
+
+impl Looks {
+    /// Draw with the theme `name` from now on; the error is one line, for the status bar.
+    /// `NO_COLOR` carries over.
+    pub fn switch(&mut self, name: &str) -> Result<(), String> {
+        let theme = Theme::load(name, self.dir.as_deref()).map_err(|e| {
+            // A theme file's error points at its line with a picture; keep the words.
+            let words: Vec<&str> =
+                e.lines().map(str::trim).filter(|l| !l.is_empty() && !l.contains('|')).collect();
+            words.join(" ")
+        })?;
+        self.theme = theme.with_no_color(self.theme.no_color);
+        Ok(())
     }
 }
 
