@@ -187,7 +187,7 @@ fn bench(c: &mut Criterion) {
     // id changed): every line on screen is masked again.
     c.bench_function("draw the same screen presenting, redacted, every line masked anew", |b| {
         b.iter(|| {
-            app.redactor.keep(vec!["something else".into()]);
+            app.redactor.keep(["something else"]);
             terminal.draw(|f| ui::draw(black_box(&app), &theme, f, 0)).expect("draw");
         })
     });

@@ -216,11 +216,21 @@ impl Redactor {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Never mask these values (the correlation ids under investigation).
-    pub fn keep(&self, values: Vec<String>) {
+    /// Never mask these values (the correlation ids under investigation). Called on every
+    /// frame: it allocates only when they change.
+    pub fn keep<I, S>(&self, values: I)
+    where
+        I: IntoIterator<Item = S>,
+        I::IntoIter: Clone,
+        S: AsRef<str>,
+    {
+        let values = values.into_iter();
         let mut st = self.state();
-        if st.keep != values {
-            st.keep = values;
+        let mut it = values.clone();
+        let same = st.keep.iter().all(|k| it.next().is_some_and(|v| v.as_ref() == k))
+            && it.next().is_none();
+        if !same {
+            st.keep = values.map(|v| v.as_ref().to_string()).collect();
             st.epoch += 1;
         }
     }
@@ -612,7 +622,7 @@ mod tests {
     #[test]
     fn kept_values_stay_visible() {
         let r = Redactor::default();
-        r.keep(vec!["203.0.113.9".into()]);
+        r.keep(["203.0.113.9"]);
         assert_eq!(r.text("from 203.0.113.9 and 203.0.113.10"), "from 203.0.113.9 and ip-#1");
         assert_eq!(r.field("clientIp", "203.0.113.9"), "203.0.113.9");
     }

@@ -193,7 +193,7 @@ fn span_annotations_metadata_and_http_are_masked() {
     let trace = d.engine.trace_lookup(&q).trace.expect("sampled");
     let root = trace.spans.iter().find(|s| s.parent.is_none()).unwrap();
     let r = Redactor::default();
-    r.keep(vec![trace.correlation_id.clone()]);
+    r.keep([&trace.correlation_id]);
     let m = r.span(root);
     let get = |v: &[(String, String)], k: &str| {
         v.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap()

@@ -15,10 +15,16 @@ fn args(out: &std::path::Path, keys: &str) -> SnapshotArgs {
     }
 }
 
+/// A new folder for one test's files.
+fn scratch(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("warroom-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
 #[test]
 fn text_and_svg_snapshots_after_replayed_keys() {
-    let dir = std::env::temp_dir().join(format!("warroom-snap-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("snap");
     let txt = dir.join("ops.txt");
     run(&args(&txt, "enter enter")).expect("snapshot");
     let text = std::fs::read_to_string(&txt).unwrap();
@@ -46,8 +52,7 @@ fn text_and_svg_snapshots_after_replayed_keys() {
 
 #[test]
 fn the_text_snapshot_is_golden() {
-    let dir = std::env::temp_dir().join(format!("warroom-snap-golden-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("snap-golden");
     let txt = dir.join("region.txt");
     run(&args(&txt, "enter")).expect("snapshot");
     insta::assert_snapshot!("region_100x30", std::fs::read_to_string(&txt).unwrap());
@@ -62,8 +67,7 @@ fn theme_keys(name: &str) -> String {
 
 #[test]
 fn theme_switches_live_and_snapshots_use_its_screen_colours() {
-    let dir = std::env::temp_dir().join(format!("warroom-snap-theme-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = scratch("snap-theme");
     let svg = |keys: &str| {
         let out = dir.join("t.svg");
         run(&args(&out, keys)).expect("snapshot");
@@ -90,7 +94,7 @@ fn theme_switches_live_and_snapshots_use_its_screen_colours() {
 
 #[test]
 fn user_themes_beside_the_config_switch_live_and_a_bad_one_keeps_the_current() {
-    let dir = std::env::temp_dir().join(format!("warroom-user-theme-{}", std::process::id()));
+    let dir = scratch("user-theme");
     std::fs::create_dir_all(dir.join("themes")).unwrap();
     std::fs::write(dir.join("config.toml"), "theme = \"dark\"\n").unwrap();
     let mine = warroom::ui::theme::BUILT_IN[0].1.replace("name = \"dark\"", "name = \"mine\"");

@@ -358,15 +358,13 @@ impl App {
         if !self.redacting {
             return None;
         }
-        let mut keep: Vec<String> = self.logs.correlation_id.iter().cloned().collect();
-        for v in &self.stack {
-            if let View::Trace { key, .. } = &v.view {
-                keep.push(key.clone());
-            }
-        }
-        if let Some(t) = self.trace.trace() {
-            keep.push(t.correlation_id.clone());
-        }
+        let traces = self.stack.iter().filter_map(|v| match &v.view {
+            View::Trace { key, .. } => Some(key.as_str()),
+            _ => None,
+        });
+        let keep = (self.logs.correlation_id.iter().map(String::as_str))
+            .chain(traces)
+            .chain(self.trace.trace().map(|t| t.correlation_id.as_str()));
         self.redactor.keep(keep);
         Some(&self.redactor)
     }

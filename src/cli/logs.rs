@@ -160,7 +160,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
     });
     let fields = cfg.correlation_fields.clone();
     if let Some(r) = &redactor {
-        r.keep(args.correlation_id.iter().cloned().collect());
+        r.keep(args.correlation_id.iter());
     }
     for mut e in store.events() {
         if let Some(r) = &redactor {

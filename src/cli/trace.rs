@@ -161,7 +161,7 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
     };
     let mut t = t;
     if let Some(r) = &redactor {
-        r.keep(vec![t.correlation_id.clone()]);
+        r.keep([&t.correlation_id]);
         t.spans = t.spans.iter().map(|s| r.span(s)).collect();
     }
     let text = match args.format {

@@ -84,10 +84,10 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     }
     // Redacted copies of what is drawn only (a change's JSON is parsed to mask it).
     let red = app.redaction();
-    let view = |c: &'_ Change| -> Change {
+    let view = |c| -> std::borrow::Cow<'_, Change> {
         match red {
-            Some(r) => r.change(c),
-            None => c.clone(),
+            Some(r) => std::borrow::Cow::Owned(r.change(c)),
+            None => std::borrow::Cow::Borrowed(c),
         }
     };
     for (k, s) in cp.suspects.iter().take(TOP_SUSPECTS).enumerate() {

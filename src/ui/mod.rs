@@ -450,9 +450,10 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         ]));
     }
     let mut commands = vec![Line::styled("Commands", theme.accent())];
+    let width = COMMANDS.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0) + 2;
     for (c, d) in COMMANDS {
         commands.push(Line::from(vec![
-            Span::styled(format!("  {c:<22}"), theme.accent()),
+            Span::styled(format!("  {c:<width$}"), theme.accent()),
             Span::styled(*d, theme.text()),
         ]));
     }
