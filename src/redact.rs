@@ -127,7 +127,10 @@ struct State {
     counts: HashMap<String, u32>,
     /// Values learned from fields, looked for in free text.
     known: Vec<String>,
-    finder: Option<AhoCorasick>,
+    /// Finds `known[..n]` at once; the values learned since are looked for one by one until
+    /// there are enough of them to build it again (so paging through lines full of new values
+    /// does not rebuild it per value).
+    finder: Option<(AhoCorasick, usize)>,
     /// Values never masked (the correlation id under investigation).
     keep: Vec<String>,
     /// Bumped whenever what `text` masks changes (a value learned, the kept ones changed),
@@ -146,6 +149,9 @@ struct MaskedLine {
     tenant: Option<String>,
     masked: (Option<String>, String, String),
 }
+
+/// Values learned since the finder was built that are looked for one by one.
+const PENDING_MAX: usize = 16;
 
 /// Lines remembered at most; the cache starts again when full (a screen shows far fewer).
 const LINES_REMEMBERED: usize = 4096;
@@ -265,7 +271,6 @@ impl Redactor {
         st.masks.insert(value.to_string(), m.clone());
         if learn && value.chars().count() >= MIN_KNOWN {
             st.known.push(value.to_string());
-            st.finder = None;
             st.epoch += 1;
         }
         m
@@ -317,21 +322,27 @@ impl Redactor {
         }
         let mut st = self.state();
         if !st.known.is_empty() {
-            if st.finder.is_none() {
+            let built = st.finder.as_ref().map_or(0, |(_, n)| *n);
+            if st.known.len() - built > PENDING_MAX {
                 st.finder = AhoCorasick::builder()
                     .match_kind(MatchKind::LeftmostLongest)
                     .build(&st.known)
-                    .ok();
+                    .ok()
+                    .map(|ac| (ac, st.known.len()));
             }
-            if let Some(ac) = &st.finder {
-                let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-                for m in ac.find_iter(s) {
-                    let before = s[..m.start()].chars().next_back();
-                    let after = s[m.end()..].chars().next();
-                    if !word(before) && !word(after) {
-                        found.push((m.start(), m.end(), None));
-                    }
+            let built = st.finder.as_ref().map_or(0, |(_, n)| *n);
+            // A learned value counts where it stands as a word of its own.
+            let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+            let mut add = |a: usize, b: usize| {
+                if !word(s[..a].chars().next_back()) && !word(s[b..].chars().next()) {
+                    found.push((a, b, None));
                 }
+            };
+            if let Some((ac, _)) = &st.finder {
+                ac.find_iter(s).for_each(|m| add(m.start(), m.end()));
+            }
+            for v in &st.known[built..] {
+                s.match_indices(v.as_str()).for_each(|(a, m)| add(a, a + m.len()));
             }
         }
         if found.is_empty() {
@@ -617,6 +628,20 @@ mod tests {
         // The same email again: the same mask.
         assert_eq!(r.text("to ana.lopez@example.co.uk"), "to email-#1");
         assert!(matches!(r.text("nothing to see at 10.0.0"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn values_learned_later_are_found_before_and_after_the_finder_is_rebuilt() {
+        let r = Redactor::default();
+        for i in 0..(3 * PENDING_MAX) {
+            assert_eq!(r.field("tenantId", &format!("acme-{i:03}")), format!("tenant-#{}", i + 1));
+            // Every value learned so far, whether the finder has it yet or not.
+            for j in [0, i / 2, i] {
+                let text = format!("notice for acme-{j:03}.");
+                assert_eq!(r.text(&text), format!("notice for tenant-#{}.", j + 1), "{i} {j}");
+            }
+        }
+        assert_eq!(r.text("acme-0001 is not acme-000"), "acme-0001 is not tenant-#1");
     }
 
     #[test]
