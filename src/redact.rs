@@ -548,10 +548,7 @@ impl Redactor {
 
     /// A change as it may be shown.
     pub fn change(&self, c: &Change) -> Change {
-        let mut out = c.clone();
-        out.identity = self.identity(&c.identity);
-        out.summary = self.text(&c.summary).into_owned();
-        out.resource = self.text(&c.resource).into_owned();
+        let mut out = self.change_row(c);
         if !c.raw.is_empty() {
             out.raw = match serde_json::from_str::<Value>(&c.raw) {
                 Ok(mut v) => {
@@ -562,6 +559,24 @@ impl Redactor {
             };
         }
         out
+    }
+
+    /// A change as a row of the feed shows it: without its record (which is left empty), so
+    /// drawing the feed parses no JSON.
+    pub fn change_row(&self, c: &Change) -> Change {
+        Change {
+            id: c.id.clone(),
+            at: c.at,
+            region: c.region.clone(),
+            event: c.event.clone(),
+            event_source: c.event_source.clone(),
+            resource: self.text(&c.resource).into_owned(),
+            service: c.service.clone(),
+            identity: self.identity(&c.identity),
+            read_only: c.read_only,
+            summary: self.text(&c.summary).into_owned(),
+            raw: String::new(),
+        }
     }
 
     /// A failing request as it may be shown.

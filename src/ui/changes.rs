@@ -82,16 +82,18 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
             theme.error(),
         ));
     }
-    // Redacted copies of what is drawn only (a change's JSON is parsed to mask it).
+    // Redacted copies of what is drawn only; the rows without their record, the detail with
+    // it (its JSON parsed to mask it).
     let red = app.redaction();
-    let view = |c| -> std::borrow::Cow<'_, Change> {
+    let view = |c, with_record: bool| -> std::borrow::Cow<'_, Change> {
         match red {
-            Some(r) => std::borrow::Cow::Owned(r.change(c)),
+            Some(r) if with_record => std::borrow::Cow::Owned(r.change(c)),
+            Some(r) => std::borrow::Cow::Owned(r.change_row(c)),
             None => std::borrow::Cow::Borrowed(c),
         }
     };
     for (k, s) in cp.suspects.iter().take(TOP_SUSPECTS).enumerate() {
-        let c = &view(&cp.changes[s.change]);
+        let c = &view(&cp.changes[s.change], false);
         let head = format!(
             "{} {} {} {} {}",
             k + 1,
@@ -149,11 +151,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         } else {
             theme.text()
         };
-        lines.push(Line::styled(row(&view(c), width), style));
+        lines.push(Line::styled(row(&view(c, false), width), style));
     }
     f.render_widget(Paragraph::new(lines), list);
     if let (Some(d), Some(c)) = (detail, cp.selected_change()) {
-        draw_detail(f, d, &view(c), theme);
+        draw_detail(f, d, &view(c, true), theme);
     }
 }
 
