@@ -371,6 +371,50 @@ mod tests {
     }
 
     #[test]
+    fn lambda_failure_lines_are_errors_of_their_request() {
+        let rid = "8f5a9b4e-1c2d-4e3f-9a8b-7c6d5e4f3a2b";
+        for line in [
+            format!("2026-11-19T13:42:05.106Z {rid} Task timed out after 3.00 seconds"),
+            format!(
+                "RequestId: {rid} Error: Runtime exited with error: exit status 1\nRuntime.ExitError"
+            ),
+            format!("RequestId: {rid} Process exited before completing request"),
+            format!(
+                "RequestId: {rid} Error: Runtime exited with error: signal: killed\nRuntime.OutOfMemory"
+            ),
+            format!(
+                "2026-11-19T13:42:05.106Z\t{rid}\tERROR\tInvoke Error \t{{\"errorType\":\"TypeError\"}}"
+            ),
+        ] {
+            let e = p(&line);
+            assert_eq!(e.level, Level::Error, "{line}");
+            assert_eq!(e.request_id.as_deref(), Some(rid), "{line}");
+        }
+        let e = p(&format!(
+            r#"{{"errorMessage":"boom","errorType":"KeyError","requestId":"{rid}","stackTrace":[]}}"#
+        ));
+        assert_eq!((e.level, e.message.as_str()), (Level::Error, "KeyError: boom"));
+        assert_eq!(e.request_id.as_deref(), Some(rid));
+        let e = p(&format!("2026-11-19T13:42:05.106Z {rid} Task timed out after 3.00 seconds"));
+        assert_eq!(e.message, "Task timed out after 3.00 seconds");
+        assert_eq!(crate::model::format_hms(e.at), "13:42:05");
+        let e = p(&format!(
+            "REPORT RequestId: {rid}\tDuration: 1.00 ms\tBilled Duration: 2 ms\t\nXRAY TraceId: 1-6740a1b2-0123456789abcdef01234567\tSegmentId: a\tSampled: true"
+        ));
+        assert_eq!(e.trace_id.as_deref(), Some("1-6740a1b2-0123456789abcdef01234567"));
+    }
+
+    #[test]
+    fn a_coloured_level_word_is_the_level_and_is_shown_without_the_codes() {
+        let e = p("\u{1b}[1;31mERROR\u{1b}[0m bank-client: 503 (correlation_id=c-1)");
+        assert_eq!(e.level, Level::Error);
+        assert_eq!(e.message, "ERROR bank-client: 503 (correlation_id=c-1)");
+        assert!(e.raw.contains('\u{1b}'), "the line as written is kept");
+        let e = p(r#"{"level":"\u001b[33mWARN\u001b[0m","message":"\u001b[33mslow\u001b[0m"}"#);
+        assert_eq!((e.level, e.message.as_str()), (Level::Warn, "slow"));
+    }
+
+    #[test]
     fn numeric_times_are_seconds_or_milliseconds() {
         assert_eq!(parse_time("1773306700"), Some(1_773_306_700_000));
         assert_eq!(parse_time("1773306700123"), Some(1_773_306_700_123));

@@ -537,6 +537,7 @@ impl FileTraces {
         let mut traces: Vec<crate::model::Trace> = Vec::new();
         for path in paths {
             let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
+            let text = merge_batches(&text).unwrap_or(text);
             let found = super::xray::parse_trace_file_with(&text, correlation_key)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             for t in found {
@@ -622,6 +623,22 @@ impl super::TraceSource for FileTraces {
     }
 }
 
+/// Several `batch-get-traces` outputs one after the other (it reads five traces a call, so an
+/// export is often many calls `>>` one file) as one document.
+fn merge_batches(text: &str) -> Option<String> {
+    let mut docs = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let first = docs.next()?.ok()?;
+    first.get("Traces")?;
+    let mut traces = first.get("Traces")?.as_array()?.clone();
+    let mut n = 1;
+    for d in docs {
+        let d = d.ok()?;
+        traces.extend(d.get("Traces")?.as_array()?.iter().cloned());
+        n += 1;
+    }
+    (n > 1).then(|| serde_json::json!({ "Traces": traces }).to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -652,6 +669,23 @@ mod tests {
         assert!(
             FileLogs::load(Path::new("/nonexistent/x.log"), LineParser::default(), "r").is_err()
         );
+    }
+
+    #[test]
+    fn several_batch_get_traces_outputs_in_one_file() {
+        let doc = |id: &str| {
+            let seg = format!(
+                r#"{{"id":"a{id}","name":"svc","start_time":1.0,"end_time":2.0,"trace_id":"1-00000001-{id}"}}"#
+            );
+            serde_json::json!({"Traces": [{"Id": format!("1-00000001-{id}"), "Duration": 1.0,
+                "Segments": [{"Id": format!("a{id}"), "Document": seg}]}], "UnprocessedTraceIds": []})
+            .to_string()
+        };
+        let text =
+            format!("{}\n{}\n", doc("aaaaaaaaaaaaaaaaaaaaaaaa"), doc("bbbbbbbbbbbbbbbbbbbbbbbb"));
+        let f =
+            FileTraces::load(&write("batches.json", text.as_bytes()), "correlation_id").unwrap();
+        assert_eq!(f.traces().len(), 2);
     }
 
     #[test]
