@@ -958,6 +958,9 @@ impl App {
             SourceMsg::Metrics { result: Err(e), received } => {
                 self.metrics_error = Some((e, received));
             }
+            SourceMsg::Failing { generation, result } if self.is_evidence_reply(generation) => {
+                self.on_evidence(result);
+            }
             SourceMsg::Failing { generation, result } => {
                 if generation != self.failing.generation {
                     return Vec::new(); // a late reply for a view no longer shown

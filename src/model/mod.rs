@@ -9,6 +9,7 @@ pub mod logline;
 pub mod logstore;
 mod red;
 mod telemetry;
+pub mod text;
 
 pub use clock::{Clock, format_hm, format_hms, parse_hms};
 pub use red::{RedPoint, RedSeries, RedStats, stats_of};

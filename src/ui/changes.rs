@@ -19,12 +19,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 /// How many suspects the pane lists.
 pub const TOP_SUSPECTS: usize = 3;
 
-/// The name in an ARN or path: `…:function:invoice-approval-worker` → the function,
-/// `…:repository/message-processor:2.8.0` → `message-processor:2.8.0`.
-pub fn short_resource(r: &str) -> &str {
-    let tail = |sep: char| r.rsplit(sep).find(|p| !p.is_empty());
-    if r.contains('/') { tail('/') } else { tail(':') }.unwrap_or(r)
-}
+pub use crate::model::text::short_resource;
 
 pub fn title(app: &App) -> String {
     let cp = &app.changes;

@@ -31,20 +31,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-/// Replace control characters (ESC, C0, DEL, C1) so nothing from outside can drive the
-/// terminal; tabs become spaces.
-pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            '\u{1b}' => '␛',
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
-            '\u{7f}' => '␡',
-            c if ('\u{80}'..='\u{9f}').contains(&c) => '�',
-            c => c,
-        })
-        .collect()
-}
+pub use crate::model::text::sanitize;
 
 /// Cut or pad to exactly `width` characters (an ellipsis marks a cut).
 pub fn fit(s: &str, width: usize) -> String {
