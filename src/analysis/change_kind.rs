@@ -104,6 +104,9 @@ impl ChangeFacts {
     }
 }
 
+/// The region global services record their events in.
+pub const GLOBAL_REGION: &str = "us-east-1";
+
 /// Services whose calls are recorded in us-east-1 whatever the region they affect.
 const GLOBAL_SOURCES: &[&str] = &[
     "iam.amazonaws.com",
@@ -117,6 +120,7 @@ const GLOBAL_SOURCES: &[&str] = &[
 const SESSION_EVENTS: &[&str] = &[
     "ConsoleLogin",
     "CreateToken",
+    "CreateTokenWithIAM",
     "RegisterClient",
     "StartDeviceAuthorization",
     "Authenticate",
@@ -140,6 +144,7 @@ const SESSION_SOURCES: &[&str] = &[
     "signin.amazonaws.com",
     "sso.amazonaws.com",
     "sso-oidc.amazonaws.com",
+    "sso-oauth.amazonaws.com",
     "portal.sso.amazonaws.com",
 ];
 
@@ -426,7 +431,8 @@ mod tests {
     #[test]
     fn kinds() {
         let k = |e: &str, s: &str| facts(&change(e, s, json!({}))).kind;
-        assert_eq!(k("CreateToken", "sso-oidc.amazonaws.com"), ChangeKind::Session);
+        assert_eq!(k("CreateToken", "sso-oauth.amazonaws.com"), ChangeKind::Session);
+        assert_eq!(k("SomethingNew", "sso-oauth.amazonaws.com"), ChangeKind::Session);
         assert_eq!(k("ConsoleLogin", "signin.amazonaws.com"), ChangeKind::Session);
         assert_eq!(k("AssumeRole", "sts.amazonaws.com"), ChangeKind::Session);
         assert_eq!(

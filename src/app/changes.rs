@@ -12,14 +12,12 @@
 //! dropped), and against the log tail's warning and error lines of that service.
 
 use super::{App, Effect, View};
-use crate::analysis::change_kind::facts;
+use crate::analysis::change_kind::{GLOBAL_REGION, facts};
 use crate::analysis::corroborate::Evidence;
 use crate::analysis::suspects::{self, Anomaly, Context, Suspect};
 use crate::model::{Change, Level, LogEvent, Millis, RequestSample, Scope};
 use crate::source::SourceError;
 
-/// The region global services record their events in.
-pub const GLOBAL_REGION: &str = "us-east-1";
 /// Log lines of the tail looked at for evidence, at most (newest first).
 const EVIDENCE_LINES: usize = 2000;
 

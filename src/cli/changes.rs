@@ -2,12 +2,13 @@
 //! from the same sources and ranking as the cockpit.
 
 use super::{AnyChanges, CockpitArgs};
-use crate::analysis::suspects::{Anomaly, anomaly, rank};
+use crate::analysis::change_kind::facts;
+use crate::analysis::corroborate::Evidence;
+use crate::analysis::suspects::{Anomaly, Context, anomaly, rank_with};
 use crate::config::parse_window;
+use crate::model::text::{sanitize, short_resource};
 use crate::model::{Change, Millis, format_hms};
 use crate::source::{ChangeQuery, ChangeSource, MetricsSource};
-use crate::ui::changes::short_resource;
-use crate::ui::sanitize;
 use std::io::Write;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -96,12 +97,28 @@ async fn read(
         None => (Millis::MIN / 2, Millis::MAX / 2),
     };
     let mut all = Vec::new();
-    for region in &h.regions {
+    // A file's global-service events (recorded in us-east-1) count for every region; a live
+    // lookup reads the regions asked for only.
+    let global = crate::analysis::change_kind::GLOBAL_REGION;
+    let mut regions = h.regions.clone();
+    if h.file.is_some() && !regions.iter().any(|r| r == global) {
+        regions.push(global.to_string());
+    }
+    for region in &regions {
         let q = ChangeQuery { region: region.clone(), from, to, include_read_only: args.all };
-        all.extend(source.changes(q).await.map_err(|e| {
+        let mut got = source.changes(q).await.map_err(|e| {
             let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
             format!("{region}: {}{hint}", e.message)
-        })?);
+        })?;
+        if !h.regions.contains(region) {
+            got.retain(|c| facts(c).global);
+        }
+        all.extend(got);
+    }
+    if h.file.is_none() && h.scenario.is_none() && !regions.iter().any(|r| r == global) {
+        eprintln!(
+            "warroom: global events (IAM, STS, Organizations, Route 53, CloudFront) are recorded in {global}, which is not read"
+        );
     }
     all.sort_by_key(|c| std::cmp::Reverse(c.at));
     Ok((all, now, h))
@@ -181,7 +198,33 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         );
         return Ok(false);
     };
-    let ranked = rank(&changes, &a, &[]);
+    // The demo's failing requests and warning lines since the onset are the evidence.
+    let (failures, logs) = match (&h.scenario, now) {
+        (Some(sc), Some(now)) if now > a.onset => {
+            let (sources, _, _) =
+                super::demo(sc.clone(), &h.cfg.boundary, h.cfg.at, 0.0, h.cfg.seed);
+            let e = &sources.0.engine;
+            let scope = crate::model::Scope {
+                region: a.region.clone(),
+                service: a.service.clone(),
+                operation: None,
+            };
+            let failures = e.failing_requests(&scope, a.onset, now, crate::app::FAILING_LIMIT);
+            let logs: Vec<_> = e
+                .logs(&a.region, a.onset, now)
+                .into_iter()
+                .filter(|l| {
+                    l.level >= crate::model::Level::Warn
+                        && a.service.as_deref().is_none_or(|s| l.service == s)
+                })
+                .collect();
+            (failures, logs)
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let ctx =
+        Context { evidence: Evidence { failures: &failures, logs: &logs }, ..Context::default() };
+    let ranked = rank_with(&changes, &a, &ctx);
     let head = format!(
         "suspects for {}{} (onset {})",
         a.region,
@@ -192,7 +235,7 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
     for (k, s) in ranked.iter().enumerate() {
         let masked = h.redactor.as_ref().map(|r| r.change(&changes[s.change]));
         let c = masked.as_ref().unwrap_or(&changes[s.change]);
-        let line = format!(
+        let mut line = format!(
             "{:>2}. {}  {}  {}  {}\n    {}  (event {})",
             k + 1,
             format_hms(c.at),
@@ -202,6 +245,10 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
             s.reason,
             c.id
         );
+        for check in &s.checks {
+            line.push_str("\n    ");
+            line.push_str(&check.line());
+        }
         let line = crate::redact::text(h.redactor.as_deref(), &line);
         if !write_line(out, &sanitize_lines(&line))? {
             break;

@@ -40,6 +40,14 @@ pub fn title(app: &App) -> String {
     sanitize(&format!(" {} ", parts.join(" · ")))
 }
 
+/// What the feed does not read: global services' events (IAM, STS, Organizations, Route 53,
+/// CloudFront) are recorded in us-east-1, which a live lookup outside it does not read.
+pub fn global_note(app: &App) -> Option<&'static str> {
+    (!app.reads_global()).then_some(
+        "us-east-1 not read: global events (IAM, STS, Route 53, …) are outside the boundary",
+    )
+}
+
 /// Column widths of region, event, resource and identity; narrower panes get narrower ones.
 fn widths(width: usize) -> [usize; 4] {
     if width >= 120 { [15, 29, 26, 24] } else { [13, 25, 20, 18] }
@@ -114,6 +122,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
             line.push_str(part);
         }
         lines.push(Line::styled(fit(&line, width), theme.muted()));
+        // The evidence for and against, the strongest first, on one line.
+        if !s.checks.is_empty() {
+            let ev: Vec<String> = s.checks.iter().take(2).map(|c| c.line()).collect();
+            let style = if s.checks[0].holds { theme.text() } else { theme.muted() };
+            let text = sanitize(&crate::redact::text(red, &ev.join(" · ")));
+            lines.push(Line::styled(fit(&format!("   {text}"), width), style));
+        }
+    }
+    if let Some(note) = global_note(app) {
+        lines.push(Line::styled(fit(&format!(" {note}"), width), theme.muted()));
     }
     if cp.loading {
         lines.push(Line::styled(" reading the audit trail…", theme.muted()));
