@@ -3,6 +3,7 @@
 
 pub mod change_kind;
 pub mod corroborate;
+pub mod impact;
 pub mod suspects;
 pub mod waterfall;
 

@@ -87,6 +87,40 @@ pub fn anomaly(
     found.map(|(_, onset, name)| Anomaly { region: region.to_string(), service: Some(name), onset })
 }
 
+/// The incident of the boundary, whatever is in view: the anomaly of the region at the worst
+/// health (the earliest onset among equals).
+pub fn incident<'a>(
+    snap: &MetricsSnapshot,
+    regions: impl IntoIterator<Item = &'a str>,
+    window: Millis,
+    baseline: Millis,
+) -> Option<Anomaly> {
+    let mut best: Option<(Health, Anomaly)> = None;
+    for region in regions {
+        let Some(a) = anomaly(snap, region, None, window, baseline) else { continue };
+        let health = snap
+            .regions
+            .get(region)
+            .and_then(|m| a.service.as_ref().and_then(|s| m.services.get(s)))
+            .map(|s| {
+                std::iter::once(&s.total)
+                    .chain(s.operations.values())
+                    .map(|x| row_stats(x, snap.now, window, baseline).health)
+                    .max()
+                    .unwrap_or(Health::NoData)
+            })
+            .unwrap_or(Health::NoData);
+        let better = match &best {
+            None => true,
+            Some((h, b)) => health > *h || (health == *h && a.onset < b.onset),
+        };
+        if better {
+            best = Some((health, a));
+        }
+    }
+    best.map(|(_, a)| a)
+}
+
 /// A change is not a suspect if it landed more than this after the onset (the onset is known
 /// to the minute).
 const AFTER_SLACK: Millis = MINUTE_MS;

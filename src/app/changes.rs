@@ -44,6 +44,10 @@ pub struct ChangePane {
     /// The anomaly the suspects explain, and the suspects, most plausible first.
     pub anomaly: Option<Anomaly>,
     pub suspects: Vec<Suspect>,
+    /// The incident of the whole boundary (whatever is in view) and its suspects: what the
+    /// report and the timeline tell.
+    pub incident: Option<Anomaly>,
+    pub incident_suspects: Vec<Suspect>,
     pub page: usize,
     /// Read global services' events from us-east-1 when it is outside the boundary (files:
     /// the records are at hand; never for a live lookup unless configured).
@@ -94,9 +98,11 @@ impl App {
         fx
     }
 
-    /// Ask for the failing requests of the anomaly's service since its onset.
+    /// Ask for the failing requests of the incident's service since its onset.
     pub fn fetch_evidence(&mut self) -> Vec<Effect> {
-        let Some(a) = &self.changes.anomaly else { return Vec::new() };
+        let Some(a) = self.changes.incident.as_ref().or(self.changes.anomaly.as_ref()) else {
+            return Vec::new();
+        };
         let to = self.clock.now();
         let generation = self.next_generation;
         self.next_generation += 1;
@@ -180,33 +186,46 @@ impl App {
         }
     }
 
-    /// Rank the changes against the anomaly in view (when data or the view changed).
+    /// Rank the changes against the anomaly in view and against the incident (when data or
+    /// the view changed).
     pub fn rank_suspects(&mut self) {
-        let anomaly = match (&self.metrics, self.anomaly_scope()) {
-            (Some(m), Some((region, service))) => {
-                suspects::anomaly(m, &region, service.as_deref(), self.window, self.baseline)
+        let (anomaly, incident) = match &self.metrics {
+            Some(m) => {
+                let incident = suspects::incident(
+                    m,
+                    self.boundary.regions().map(|(_, r)| r),
+                    self.window,
+                    self.baseline,
+                );
+                let anomaly = self.anomaly_scope().and_then(|(region, service)| {
+                    suspects::anomaly(m, &region, service.as_deref(), self.window, self.baseline)
+                });
+                (anomaly, incident)
             }
-            _ => None,
+            None => (None, None),
         };
-        self.changes.suspects = match &anomaly {
-            Some(a) => {
-                let ev = &self.changes.evidence;
-                let same = ev
-                    .asked
-                    .as_ref()
-                    .is_some_and(|(r, s, o)| *r == a.region && *s == a.service && *o == a.onset);
-                let failures: &[RequestSample] = if same { &ev.failures } else { &[] };
-                let logs = if same { self.evidence_lines(a) } else { Vec::new() };
-                let ctx = Context {
-                    dependencies: &[],
-                    roles: &self.changes.roles,
-                    evidence: Evidence { failures, logs: &logs },
-                };
-                suspects::rank_with(&self.changes.changes, a, &ctx)
-            }
-            None => Vec::new(),
-        };
+        self.changes.suspects = anomaly.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
+        self.changes.incident_suspects =
+            incident.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
         self.changes.anomaly = anomaly;
+        self.changes.incident = incident;
+    }
+
+    /// The changes ranked for `a`, held against the evidence when it was asked for `a`.
+    fn rank_for(&self, a: &Anomaly) -> Vec<Suspect> {
+        let ev = &self.changes.evidence;
+        let same = ev
+            .asked
+            .as_ref()
+            .is_some_and(|(r, s, o)| *r == a.region && *s == a.service && *o == a.onset);
+        let failures: &[RequestSample] = if same { &ev.failures } else { &[] };
+        let logs = if same { self.evidence_lines(a) } else { Vec::new() };
+        let ctx = Context {
+            dependencies: &[],
+            roles: &self.changes.roles,
+            evidence: Evidence { failures, logs: &logs },
+        };
+        suspects::rank_with(&self.changes.changes, a, &ctx)
     }
 
     /// The log tail's warning and error lines of the anomaly's service since its onset,
