@@ -246,3 +246,73 @@ fn golden_report_story_2() {
     );
     insta::assert_snapshot!("golden_report_story_2", report);
 }
+
+fn key(app: &mut App, k: &str) -> Vec<Effect> {
+    let fx = app.on_key(warroom::app::Key::parse(k).unwrap());
+    common::serve(app, fx.clone());
+    fx
+}
+
+#[test]
+fn the_timeline_navigates_jumps_unmarks_and_undoes() {
+    let mut app = common::app();
+    // Mark the change as a finding from the feed, note the customer's report.
+    app.update(Action::FocusNext);
+    app.update(Action::FocusNext);
+    let i = app
+        .changes
+        .shown()
+        .position(|(_, c)| c.event == "UpdateFunctionConfiguration" && c.region == "eu-west-1")
+        .unwrap();
+    app.changes.selected = i;
+    let id = app.changes.selected_change().unwrap().id.clone();
+    app.update(Action::Finding);
+    app.update(Action::FocusNext); // back to the main pane
+    let fx = app.run_command("note 09:12 customer tenant-42 reported c-9f3a6e1d");
+    assert!(matches!(fx.as_slice(), [Effect::Journal(JournalLine::Mark { .. })]), "{fx:?}");
+    assert!(app.run_command("note").is_empty(), "a note needs a text");
+    assert!(app.message.as_ref().unwrap().1);
+
+    key(&mut app, "t");
+    let t = app.timeline();
+    let labels: Vec<&str> = t.iter().map(|i| i.label).collect();
+    // Only what was marked, the onset and the top suspect (marked already: not twice).
+    assert_eq!(labels, ["onset", "finding", "note"], "{t:#?}");
+    assert_eq!(warroom::model::format_hms(t[2].at), "09:12:00");
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains("▶09:04:00  onset"), "{screen}");
+    assert!(screen.contains("customer tenant-42 reported c-9f3a6e1d"), "{screen}");
+    // j moves to the finding; enter jumps to the change, shown in full.
+    key(&mut app, "j");
+    assert_eq!(app.timeline.selected, 1);
+    key(&mut app, "enter");
+    assert_eq!(app.mode, warroom::app::Mode::Normal);
+    assert_eq!(app.focus, Focus::Changes);
+    assert!(app.changes.detail);
+    assert_eq!(app.changes.selected_change().unwrap().id, id);
+    // Back in the timeline: d unmarks the note, u undoes it, u again undoes the note itself.
+    key(&mut app, "t");
+    key(&mut app, "G");
+    assert_eq!(app.timeline.selected, 2);
+    let fx = key(&mut app, "d");
+    assert!(matches!(fx.as_slice(), [Effect::Journal(JournalLine::Unmark { index: 1 })]), "{fx:?}");
+    assert_eq!(app.timeline().len(), 2);
+    assert_eq!(app.timeline.selected, 1, "the selection stays in the list");
+    let fx = key(&mut app, "u");
+    assert!(matches!(fx.as_slice(), [Effect::Journal(JournalLine::Restore { index: 1 })]));
+    assert_eq!(app.timeline().len(), 3);
+    key(&mut app, "u");
+    assert_eq!(app.timeline().len(), 2, "the note undone");
+    // The onset jumps to the region and its service.
+    key(&mut app, "g");
+    key(&mut app, "enter");
+    assert_eq!(app.breadcrumb().last().map(String::as_str), Some("invoice-approval-worker"));
+    // u outside the timeline undoes the finding's mark too; the journal replays to the same.
+    key(&mut app, "u");
+    assert_eq!(app.investigation.findings().count(), 0);
+    assert!(app.timeline().iter().all(|i| i.label != "finding"));
+    assert!(
+        app.timeline().iter().any(|i| i.label == "top suspect"),
+        "unmarked, it is the suspect again"
+    );
+}

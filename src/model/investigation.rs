@@ -133,8 +133,15 @@ impl Investigation {
     /// journal line that undoes it, applied.
     pub fn undo(&mut self, history: &mut Vec<JournalLine>) -> Option<JournalLine> {
         let line = match history.pop()? {
-            JournalLine::Mark { .. } => {
-                JournalLine::Unmark { index: self.entries.len().checked_sub(1)? }
+            JournalLine::Mark { entry } => {
+                // Undone in the reverse order they were done: the newest entry marked so.
+                let index = self.entries.iter().rposition(|e| {
+                    e.kind == entry.kind
+                        && e.at == entry.at
+                        && e.evidence == entry.evidence
+                        && e.text == entry.text
+                })?;
+                JournalLine::Unmark { index }
             }
             JournalLine::Promote { index } => JournalLine::Demote { index },
             JournalLine::Demote { index } => JournalLine::Promote { index },

@@ -362,6 +362,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":read-only", "show or hide read-only events in the change feed"),
     (":timeline", "show or hide the investigation timeline"),
     (":report", "write the incident report (Markdown) to the data folder"),
+    (":note [HH:MM] TEXT", "a note in the timeline, at the time given or now"),
+    (":undo", "undo the last mark, promotion, unmark or note"),
     (":snapshot [svg|html|txt]", "write the screen to the data folder, as evidence for the report"),
     (":theme NAME", "draw with another theme (dark, light, high-contrast, colorblind, yours)"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
