@@ -402,7 +402,12 @@ pub fn markdown(i: &Input) -> String {
     // ----- timeline
     let _ = writeln!(out, "## Timeline\n");
     let mut items: Vec<(Millis, String)> = Vec::new();
-    if let Some((c, _)) = top {
+    let marked_top = top.is_some_and(|(c, _)| {
+        i.entries
+            .iter()
+            .any(|e| e.evidence.iter().any(|(k, v)| k == "CloudTrail event" && *v == c.id))
+    });
+    if let Some((c, _)) = top.filter(|_| !marked_top) {
         items.push((
             c.at,
             format!(

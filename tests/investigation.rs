@@ -216,18 +216,9 @@ fn golden_report_story_2() {
     // the log tail of us-east-1 read for the evidence.
     let fx = app.run_command("region us-east-1");
     serve_on(&mut app, &engine, fx);
-    app.investigation.mark(
-        warroom::model::investigation::Entry {
-            at: app.clock.now() - 3 * 60_000 - 3_000,
-            kind: EntryKind::Alert,
-            text: "/alert error rate".into(),
-            evidence: vec![],
-            finding: false,
-            marked: None,
-            removed: false,
-        },
-        false,
-    );
+    let at = app.clock.now() - 3 * 60_000 - 3_000;
+    let fx = app.alert_opened("/alert error rate", at);
+    assert!(matches!(fx.as_slice(), [Effect::Journal(JournalLine::Mark { .. })]));
     let fx = app.update(Action::Mark);
     serve_on(&mut app, &engine, fx);
     let report = app.report_text(None);

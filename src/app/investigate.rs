@@ -263,6 +263,24 @@ impl App {
         }
     }
 
+    /// The investigation was opened on an alert (`--alert`): it joins the timeline, and the
+    /// report counts detection from it.
+    pub fn alert_opened(&mut self, name: &str, at: Millis) -> Vec<Effect> {
+        let entry = Entry {
+            at,
+            kind: EntryKind::Alert,
+            text: name.chars().filter(|c| !c.is_control()).collect(),
+            evidence: Vec::new(),
+            finding: false,
+            marked: Some(self.clock.now()),
+            removed: false,
+        };
+        match self.investigation.mark(entry, false) {
+            Some(line) => self.journal(line),
+            None => Vec::new(),
+        }
+    }
+
     /// `u`: undo the last mark, promotion, note or unmark of this session.
     pub(super) fn undo(&mut self) -> Vec<Effect> {
         match self.investigation.undo(&mut self.timeline.history) {
