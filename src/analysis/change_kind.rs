@@ -380,10 +380,20 @@ pub fn execution_roles(
     changes: &[Change],
     configured: &[(String, String)],
 ) -> Vec<(String, String)> {
+    let all: Vec<ChangeFacts> = changes.iter().map(facts).collect();
+    execution_roles_of(changes, &all, configured)
+}
+
+/// [`execution_roles`] with the changes' facts at hand.
+pub fn execution_roles_of(
+    changes: &[Change],
+    all: &[ChangeFacts],
+    configured: &[(String, String)],
+) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = configured.to_vec();
-    for c in changes {
+    for (c, f) in changes.iter().zip(all) {
         let Some(service) = &c.service else { continue };
-        if let Some(role) = facts(c).execution_role
+        if let Some(role) = f.execution_role.clone()
             && !out.iter().any(|(r, s)| *r == role && s == service)
         {
             out.push((role, service.clone()));

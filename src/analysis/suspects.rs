@@ -17,7 +17,7 @@
 //! folded into its score: a check for it multiplies the score by up to 2, one against it
 //! halves it at most.
 
-use super::change_kind::{ChangeFacts, ChangeKind, execution_roles, facts};
+use super::change_kind::{ChangeFacts, ChangeKind, execution_roles_of, facts};
 use super::corroborate::{Check, Evidence, checks};
 use super::{Health, row_stats};
 use crate::model::{Change, MINUTE_MS, MetricsSnapshot, Millis};
@@ -204,8 +204,22 @@ fn scope_of(
 /// Rank the changes that may explain `a`, holding each against the evidence in `ctx`; most
 /// plausible first.
 pub fn rank_with(changes: &[Change], a: &Anomaly, ctx: &Context) -> Vec<Suspect> {
-    let all_facts: Vec<ChangeFacts> = changes.iter().map(facts).collect();
-    let roles = execution_roles(changes, ctx.roles);
+    let all: Vec<ChangeFacts> = changes.iter().map(facts).collect();
+    rank_with_facts(changes, &all, a, ctx)
+}
+
+/// [`rank_with`] with the changes' facts at hand (one per change, in the same order), so a
+/// feed that ranks often parses its records once.
+pub fn rank_with_facts(
+    changes: &[Change],
+    all_facts: &[ChangeFacts],
+    a: &Anomaly,
+    ctx: &Context,
+) -> Vec<Suspect> {
+    if all_facts.len() != changes.len() {
+        return rank_with(changes, a, ctx);
+    }
+    let roles = execution_roles_of(changes, all_facts, ctx.roles);
     // Artifacts delivered by a later rollout of the same service are judged at the rollout.
     let delivered_by = |i: usize| -> Option<usize> {
         let c = &changes[i];
@@ -226,6 +240,10 @@ pub fn rank_with(changes: &[Change], a: &Anomaly, ctx: &Context) -> Vec<Suspect>
             .map(|(j, _)| j)
     };
     let delivers: Vec<Option<usize>> = (0..changes.len()).map(delivered_by).collect();
+    let mut is_delivery = vec![false; changes.len()];
+    for j in delivers.iter().flatten() {
+        is_delivery[*j] = true;
+    }
     let mut out = Vec::new();
     for (i, c) in changes.iter().enumerate() {
         let f = &all_facts[i];
@@ -233,7 +251,7 @@ pub fn rank_with(changes: &[Change], a: &Anomaly, ctx: &Context) -> Vec<Suspect>
             continue;
         }
         // A rollout that delivers a suspect artifact is folded into it.
-        if delivers.contains(&Some(i)) {
+        if is_delivery[i] {
             continue;
         }
         let effective = delivers[i].map_or(c.at, |j| changes[j].at);

@@ -37,6 +37,8 @@ pub struct ChangePane {
     pub loading: bool,
     /// Newest first.
     pub changes: Vec<Change>,
+    /// What each change is (parsed once when the changes arrive), in the same order.
+    pub facts: Vec<crate::analysis::change_kind::ChangeFacts>,
     pub error: Option<(String, Millis)>,
     pub selected: usize,
     pub detail: bool,
@@ -153,6 +155,7 @@ impl App {
                 c.retain(|c| self.boundary.contains(&c.region) || facts(c).global);
                 c.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
                 c.dedup_by(|a, b| a.id == b.id && !a.id.is_empty());
+                self.changes.facts = c.iter().map(facts).collect();
                 self.changes.changes = c;
                 self.changes.error = None;
             }
@@ -225,7 +228,7 @@ impl App {
             roles: &self.changes.roles,
             evidence: Evidence { failures, logs: &logs },
         };
-        suspects::rank_with(&self.changes.changes, a, &ctx)
+        suspects::rank_with_facts(&self.changes.changes, &self.changes.facts, a, &ctx)
     }
 
     /// The log tail's warning and error lines of the anomaly's service since its onset,
