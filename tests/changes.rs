@@ -59,6 +59,16 @@ fn the_feed_shows_the_change_its_identity_the_marker_and_the_suspect() {
     assert_eq!(app.update(Action::CopyId), vec![Effect::Copy(id.clone())]);
     let screen = common::render(&app, 160, 48, 0);
     assert!(screen.contains(&id), "{screen}");
+    assert!(screen.contains("kind      read"), "what warroom makes of it: {screen}");
+    // The timeout change in full: its kind and the values it set.
+    let i = app
+        .changes
+        .shown()
+        .position(|(_, c)| c.event == "UpdateFunctionConfiguration" && c.region == "eu-west-1")
+        .unwrap();
+    app.changes.selected = i;
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains("kind      config · sets Timeout 30 -> 3"), "{screen}");
 }
 
 #[test]

@@ -172,6 +172,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     }
 }
 
+/// `config · global · sets Timeout 30 -> 3 · role worker-role`: what warroom makes of it.
+fn kind_line(c: &Change) -> String {
+    let f = crate::analysis::change_kind::facts(c);
+    let mut parts = vec![f.kind.label().to_string()];
+    if f.event != c.event {
+        parts.push(format!("as {}", f.event));
+    }
+    if f.global {
+        parts.push("global service (recorded in us-east-1, in scope of every region)".into());
+    }
+    let set: Vec<String> =
+        f.params.iter().take(4).map(|p| fit(&p.text(), 40).trim_end().to_string()).collect();
+    if !set.is_empty() {
+        parts.push(format!("sets {}", set.join(", ")));
+    }
+    if !f.roles_touched.is_empty() {
+        parts.push(format!("touches role {}", f.roles_touched.join(", ")));
+    }
+    if let Some(r) = &f.execution_role {
+        parts.push(format!("execution role {r}"));
+    }
+    parts.join(" · ")
+}
+
 /// One change in full: its fields, then the event as recorded.
 fn draw_detail(f: &mut Frame, area: Rect, c: &Change, theme: &Theme) {
     let block = Block::default()
@@ -190,6 +214,7 @@ fn draw_detail(f: &mut Frame, area: Rect, c: &Change, theme: &Theme) {
         ("service", c.service.clone().unwrap_or_else(|| "-".into())),
         ("who", format!("{} {}", c.identity.kind, c.identity.principal)),
         ("summary", c.summary.clone()),
+        ("kind", kind_line(c)),
     ];
     let mut lines: Vec<Line> = fields
         .into_iter()
