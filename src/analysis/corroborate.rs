@@ -98,6 +98,14 @@ const THROTTLED: &[&str] = &[
 const OUT_OF_MEMORY: &[&str] =
     &["out of memory", "outofmemory", "memory size exceeded", "signal: killed"];
 
+/// `message` names the number `n` as a whole token (`50` in `pool of 50 exhausted`, not in
+/// `500` or `1.50`).
+fn mentions_number(message: &str, n: &str) -> bool {
+    message
+        .split(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .any(|tok| tok.trim_end_matches('.') == n)
+}
+
 /// The seconds a failure says it timed out after (`Task timed out after 3.00 seconds`).
 fn timed_out_after(message: &str) -> Option<f64> {
     let lower = message.to_ascii_lowercase();
@@ -242,6 +250,22 @@ pub fn checks(c: &Change, f: &ChangeFacts, ev: &Evidence) -> Vec<Check> {
                     weight: 0.6,
                 }
             });
+        } else if value.fract() == 0.0 && value.abs() >= 2.0 && p.after.len() <= 12 {
+            // Any other number named by the failures themselves (`pool of 50 exhausted`).
+            let k = count(&|r| mentions_number(&r.message, &p.after));
+            if most(k) {
+                out.push(Check {
+                    holds: true,
+                    text: format!(
+                        "{} mention {} = {} {}",
+                        failures_text(k),
+                        p.after,
+                        p.key,
+                        p.after
+                    ),
+                    weight: 0.6,
+                });
+            }
         }
     }
     if f.kind == ChangeKind::Permission {
@@ -452,6 +476,23 @@ mod tests {
         assert_eq!(got[0].line(), "✘ no failing log line names pdf-preview");
         let named = vec![line("c-2", r#"{"message":"pdf-preview render failed"}"#)];
         assert!(checks(&flag, &facts(&flag), &Evidence { failures: &oom, logs: &named })[0].holds);
+    }
+
+    #[test]
+    fn numbers_named_by_the_failures() {
+        let c = Change {
+            event: "PutParameter".into(),
+            summary: "maxConnections 200 -> 50".into(),
+            ..Change::default()
+        };
+        let pool: Vec<_> =
+            (0..5).map(|i| failure(i, 503, 10.0, "connection pool of 50 exhausted")).collect();
+        let got = checks(&c, &facts(&c), &Evidence { failures: &pool, logs: &[] });
+        assert_eq!(got[0].line(), "✔ 5 failures mention 50 = maxConnections 50");
+        let other: Vec<_> =
+            (0..5).map(|i| failure(i, 500, 10.0, "HTTP 500 after 1.50 s")).collect();
+        let got = checks(&c, &facts(&c), &Evidence { failures: &other, logs: &[] });
+        assert!(got.iter().all(|c| !c.text.contains("mention")), "{got:?}");
     }
 
     #[test]
