@@ -505,8 +505,12 @@ async fn follow_reports_live_tail_failures_and_polls_meanwhile() {
     }
     assert!(!errors.is_empty(), "the Live Tail failure is reported");
     assert_eq!(errors[0].kind, SourceErrorKind::Auth);
-    assert!(errors[0].message.contains("Live Tail"), "{}", errors[0].message);
-    assert!(errors[0].message.contains("not allowed to tail"), "{}", errors[0].message);
+    assert!(errors[0].message.contains("StartLiveTail: access denied"), "{}", errors[0].message);
+    assert!(
+        errors[0].hint.as_deref().unwrap_or_default().contains("logs:StartLiveTail"),
+        "{:?}",
+        errors[0].hint
+    );
     assert!(tail.num_calls() >= 1);
     assert_eq!(describe.num_calls(), 2, "each group resolved once");
     let services: Vec<&str> = lines.iter().map(|e| e.service.as_str()).collect();

@@ -114,7 +114,10 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyLogs::Sim(sources.0), Some(clock.now()))
         }
-        _ => (super::aws_logs(&cfg).await, Some(crate::tui::wall_now())),
+        _ => {
+            super::check_aws_profile(&cfg).await?;
+            (super::aws_logs(&cfg).await, Some(crate::tui::wall_now()))
+        }
     };
     let since = args.since.unwrap_or(cfg.window);
     let (from, to) = match now {

@@ -338,6 +338,15 @@ impl crate::source::ChangeSource for AnyChanges {
     }
 }
 
+/// An explicitly chosen AWS profile (`--profile`, `[aws] profile`) must exist: refused with
+/// the fix before any call, instead of failing every call later.
+pub async fn check_aws_profile(cfg: &Config) -> Result<(), String> {
+    match &cfg.aws_profile {
+        Some(p) => crate::source::aws::check_profile(p).await,
+        None => Ok(()),
+    }
+}
+
 /// The change source of the AWS cockpit: CloudTrail LookupEvents in the boundary.
 pub async fn aws_changes(cfg: &Config) -> AnyChanges {
     let c = CloudTrailChanges::from_env(cfg.boundary.clone(), cfg.aws_profile.as_deref()).await;
@@ -600,6 +609,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             .await
         }
         None => {
+            check_aws_profile(&cfg).await.map_err(anyhow::Error::msg)?;
             let metrics = CloudWatchMetrics::from_env(
                 cfg.boundary.clone(),
                 cfg.services.clone(),

@@ -114,7 +114,10 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyTraces::Sim(sources.0), Some(clock.now()))
         }
-        _ => (super::aws_traces(&cfg).await, Some(crate::tui::wall_now())),
+        _ => {
+            super::check_aws_profile(&cfg).await?;
+            (super::aws_traces(&cfg).await, Some(crate::tui::wall_now()))
+        }
     };
     let key = match (&args.correlation_id, &args.trace_id) {
         (Some(c), _) => TraceKey::CorrelationId(c.clone()),

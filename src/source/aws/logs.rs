@@ -74,7 +74,7 @@ const DESCRIBE_TPS: u32 = 5;
 
 const FILTER_OP: &str = "CloudWatch Logs FilterLogEvents";
 const DESCRIBE_OP: &str = "CloudWatch Logs DescribeLogGroups";
-const TAIL_OP: &str = "CloudWatch Logs Live Tail";
+const TAIL_OP: &str = "CloudWatch Logs StartLiveTail";
 const GROUPS_HINT: &str = "check the log-groups of the services in the config";
 
 // ---------------------------------------------------------------------------------------------

@@ -421,9 +421,18 @@ impl MetricsSource for CloudWatchMetrics {
         }
         if !regions.is_empty() && failures.len() == regions.len() {
             let (_, first) = &failures[0];
-            let message = failures
+            // Regions failing the same way are named together, so the line stays short
+            // enough for the hint to fit beside it.
+            let mut same: Vec<(Vec<&str>, &str)> = Vec::new();
+            for (r, e) in &failures {
+                match same.iter_mut().find(|(_, m)| *m == e.message) {
+                    Some((rs, _)) => rs.push(r),
+                    None => same.push((vec![r], &e.message)),
+                }
+            }
+            let message = same
                 .iter()
-                .map(|(r, e)| format!("{r}: {}", e.message))
+                .map(|(rs, m)| format!("{}: {m}", rs.join(", ")))
                 .collect::<Vec<_>>()
                 .join("; ");
             let mut err = SourceError::new(first.kind, format!("every region failed: {message}"));

@@ -8,6 +8,7 @@
 //! clients so tests can hand in mocked ones.
 
 mod cloudtrail;
+mod credentials;
 mod error;
 mod logs;
 mod metrics;
@@ -30,16 +31,7 @@ pub use xray::{
     valid_annotation_key,
 };
 
-/// The shared SDK configuration, found the way the AWS CLI finds credentials (profile, SSO,
-/// environment, instance role), with `profile` when given and adaptive retries.
-pub async fn load_sdk_config(profile: Option<&str>) -> aws_config::SdkConfig {
-    use aws_config::BehaviorVersion;
-    use aws_config::retry::RetryConfig;
-
-    let mut loader =
-        aws_config::defaults(BehaviorVersion::latest()).retry_config(RetryConfig::adaptive());
-    if let Some(p) = profile {
-        loader = loader.profile_name(p);
-    }
-    loader.load().await
-}
+pub use credentials::{
+    active_profile, check_profile, explain_credentials, explain_service_code, iam_action,
+    load_sdk_config,
+};
