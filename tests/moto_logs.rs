@@ -1,8 +1,9 @@
 //! CloudWatch Logs source against a local moto server: real HTTP round trips for
 //! `FilterLogEvents`, `DescribeLogGroups` and Live Tail (through [`StripHostPrefix`]).
 //!
-//! moto ignores JSON filter patterns (every line comes back), so these tests also show that the
-//! local filtering gives exactly one request's lines. Seeding uses the mutating APIs; the
+//! moto evaluates quoted terms as CloudWatch does (and ignores JSON patterns): the correlation
+//! pattern is shown to select the JSON and the plain-text lines of a request on the server,
+//! and the local filtering to narrow them to exactly that request's lines. Seeding uses the mutating APIs; the
 //! source itself never does.
 
 mod moto;
@@ -18,7 +19,7 @@ use warroom::config::ServiceConfig;
 use warroom::model::logline::LineParser;
 use warroom::model::logstore::LogFilter;
 use warroom::model::{Boundary, Clock, Continent, Level, LogEvent, Millis};
-use warroom::source::aws::{CloudWatchLogs, FollowTiming, StripHostPrefix};
+use warroom::source::aws::{CloudWatchLogs, FollowTiming, StripHostPrefix, correlation_pattern};
 use warroom::source::{LogBatch, LogQuery, LogSource, LogUpdate, SourceErrorKind};
 
 const ESC_LINE: &str = "WARN \u{1b}[31mretrying payment\u{1b}[0m for c-1";
@@ -184,6 +185,38 @@ async fn follow_once(src: &Arc<CloudWatchLogs>, q: LogQuery) -> (LogBatch, LogBa
     drop(rx);
     tokio::time::timeout(Duration::from_secs(10), follow).await.expect("follow ended").unwrap();
     (first, second)
+}
+
+#[tokio::test]
+async fn the_correlation_pattern_selects_json_and_plain_text_lines_on_the_server() {
+    let moto = Moto::start();
+    let base = Clock::Wall.now() - 10 * 60_000;
+    seed(&moto, base, &seeds()).await;
+    let c = Client::new(&moto.sdk_config("eu-west-1").await);
+    let pattern = correlation_pattern("c-1").expect("a pattern");
+    assert_eq!(pattern, r#""c-1""#);
+    let mut raw: Vec<String> = Vec::new();
+    for group in ["/warroom/api", "/warroom/worker"] {
+        let out = c
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(base)
+            .end_time(base + 60_000)
+            .filter_pattern(&pattern)
+            .send()
+            .await
+            .expect("filter");
+        raw.extend(out.events().iter().filter_map(|e| e.message().map(str::to_string)));
+    }
+    raw.sort();
+    let all = seeds();
+    let mut want: Vec<String> = [0, 3, 4, 5, 6].iter().map(|i| all[*i].4.clone()).collect();
+    want.sort();
+    // The JSON lines with the id in `correlationId` or `correlation_id`, the plain-text line
+    // (a JSON pattern would miss it on AWS), and a line only mentioning the id (dropped by
+    // the local filter); nothing without the id.
+    assert_eq!(raw, want);
+    assert!(raw.iter().any(|l| l == ESC_LINE), "the plain-text line is found");
 }
 
 #[tokio::test]

@@ -16,7 +16,8 @@
 //! `startTime`/`endTime` for `[from, to)`), followed through `nextToken` even when a page is
 //! empty. The newest `limit` lines are kept (`truncated` says when older ones were left out),
 //! deduplicated by `eventId` and returned in time order. A correlation id is pushed to the
-//! service as a filter pattern (see [`correlation_pattern`]) and the lines are filtered again
+//! service as a quoted-term filter pattern, which matches JSON and plain-text events alike
+//! (see [`correlation_pattern`] for why not a JSON pattern) and the lines are filtered again
 //! locally with [`LogFilter::matches`], so a server that ignores (part of) the pattern changes
 //! nothing.
 //!
@@ -161,45 +162,26 @@ fn quoted(s: &str) -> String {
     out
 }
 
-/// The CloudWatch Logs filter pattern that finds the lines of correlation id `id`:
+/// The CloudWatch Logs filter pattern that finds the lines of correlation id `id`: the id as
+/// a quoted term, `"c-9f3a6e1d"` (`"` and `\` escaped with a backslash).
 ///
-/// * a JSON pattern over the configured `fields`, e.g.
-///   `{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") }` (an id of digits is also
-///   compared as a number: `($.rid = "42") || ($.rid = 42)`);
-/// * the quoted term `"c-1"` (the id anywhere in the line) when a field cannot be written as
-///   a property selector (see [`json_selector`]), when no field is configured or when the JSON
-///   pattern would be longer than [`MAX_FILTER_PATTERN_LEN`];
-/// * `None` (no pattern: the caller filters locally) for an empty id, an id with control
-///   characters or an id too long even for the term.
+/// Why a quoted term and not a JSON pattern such as `{ $.correlationId = "c-9f3a6e1d" }`:
+/// CloudWatch Logs evaluates a JSON pattern only against events that are JSON, so every
+/// plain-text line that carries the id (Lambda runtime lines, a stack trace, a coloured error
+/// line, a proxy's access log) would be missed. A quoted term matches the raw text of every
+/// event, JSON or not, wherever the id appears in it (the hyphens of an id are fine inside the
+/// quotes). It may match a little more than the request (an id that is a prefix of another,
+/// a `*`, which CloudWatch reads as a wildcard): the lines are always filtered again locally
+/// with the configured correlation fields, so the extra lines cost bandwidth, never a wrong
+/// answer.
 ///
-/// A `*` in the id is a wildcard to CloudWatch; the pattern then matches more lines than it
-/// should, which the local filter takes care of.
-pub fn correlation_pattern(fields: &[String], id: &str) -> Option<String> {
+/// `None` (no pattern: the caller filters locally) for an empty id, an id with control
+/// characters or an id longer than [`MAX_FILTER_PATTERN_LEN`] allows.
+pub fn correlation_pattern(id: &str) -> Option<String> {
     if id.is_empty() || id.chars().any(char::is_control) {
         return None;
     }
-    let value = quoted(id);
-    // The parser also takes numbers as ids (`"rid": 12345`): compare those as numbers too.
-    let number = (id.len() <= 15 && id.bytes().all(|b| b.is_ascii_digit())).then_some(id);
-    let selectors: Option<Vec<String>> = fields.iter().map(|f| json_selector(f)).collect();
-    let conditions: Vec<String> = selectors
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|sel| {
-            std::iter::once(format!("{sel} = {value}"))
-                .chain(number.map(|n| format!("{sel} = {n}")))
-        })
-        .collect();
-    let json = match conditions.as_slice() {
-        [] => None,
-        [one] => Some(format!("{{ {one} }}")),
-        many => Some(format!(
-            "{{ {} }}",
-            many.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" || ")
-        )),
-    };
-    json.filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN)
-        .or_else(|| Some(value).filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN))
+    Some(quoted(id)).filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,7 +421,7 @@ impl CloudWatchLogs {
 
     /// The filter pattern for a correlation id with the parser's correlation fields.
     pub fn pattern(&self, correlation_id: Option<&str>) -> Option<String> {
-        correlation_id.and_then(|id| correlation_pattern(&self.parser.correlation_fields, id))
+        correlation_id.and_then(correlation_pattern)
     }
 
     /// The client and groups of a region, or why there are none. Makes no call.
@@ -920,64 +902,31 @@ mod tests {
     }
 
     #[test]
-    fn json_pattern_over_the_correlation_fields() {
-        assert_eq!(
-            correlation_pattern(&fields(&["correlationId", "correlation_id"]), "c-1").as_deref(),
-            Some(r#"{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") }"#)
-        );
-        assert_eq!(
-            correlation_pattern(&fields(&["correlationId"]), "c-1").as_deref(),
-            Some(r#"{ $.correlationId = "c-1" }"#)
-        );
-        // Hyphens are allowed in selectors; dots walk into nested objects.
-        assert_eq!(
-            correlation_pattern(&fields(&["x-correlation-id", "headers.x-request-id"]), "c-1")
-                .as_deref(),
-            Some(r#"{ ($.x-correlation-id = "c-1") || ($.headers.x-request-id = "c-1") }"#)
-        );
+    fn the_id_is_a_quoted_term() {
+        assert_eq!(correlation_pattern("c-9f3a6e1d").as_deref(), Some(r#""c-9f3a6e1d""#));
+        assert_eq!(correlation_pattern("12345").as_deref(), Some(r#""12345""#));
+        assert_eq!(correlation_pattern(r#"a"b\c"#).as_deref(), Some(r#""a\"b\\c""#));
     }
 
     #[test]
-    fn numeric_ids_are_also_compared_as_numbers() {
+    fn selectors_of_correlation_fields() {
+        assert_eq!(json_selector("correlationId").as_deref(), Some("$.correlationId"));
         assert_eq!(
-            correlation_pattern(&fields(&["rid"]), "12345").as_deref(),
-            Some(r#"{ ($.rid = "12345") || ($.rid = 12345) }"#)
+            json_selector("headers.x-request-id").as_deref(),
+            Some("$.headers.x-request-id")
         );
-        assert_eq!(
-            correlation_pattern(&fields(&["rid"]), "12a").as_deref(),
-            Some(r#"{ $.rid = "12a" }"#)
-        );
-    }
-
-    #[test]
-    fn quotes_and_backslashes_are_escaped() {
-        assert_eq!(
-            correlation_pattern(&fields(&["rid"]), r#"a"b\c"#).as_deref(),
-            Some(r#"{ $.rid = "a\"b\\c" }"#)
-        );
-        assert_eq!(correlation_pattern(&fields(&["@rid"]), r#"a"b"#).as_deref(), Some(r#""a\"b""#));
-    }
-
-    #[test]
-    fn fields_that_cannot_be_selected_fall_back_to_the_term() {
         for bad in ["@requestId", "request id", "a..b", "", "x[0]", "é", "a.", "$.x"] {
             assert_eq!(json_selector(bad), None, "{bad:?}");
-            let fs = fields(&["correlationId", bad]);
-            assert_eq!(correlation_pattern(&fs, "c-1").as_deref(), Some(r#""c-1""#), "{bad:?}");
         }
-        assert_eq!(correlation_pattern(&[], "c-1").as_deref(), Some(r#""c-1""#));
     }
 
     #[test]
     fn unusable_ids_push_no_pattern() {
-        let fs = fields(&["correlationId"]);
-        assert_eq!(correlation_pattern(&fs, ""), None);
-        assert_eq!(correlation_pattern(&fs, "c-1\nc-2"), None);
-        // Too long for a JSON pattern: the term; too long for the term: nothing.
-        let long = "x".repeat(MAX_FILTER_PATTERN_LEN - 40);
-        let many = fields(&["a", "b", "c"]);
-        assert_eq!(correlation_pattern(&many, &long), Some(format!("\"{long}\"")));
-        assert_eq!(correlation_pattern(&fs, &"x".repeat(MAX_FILTER_PATTERN_LEN)), None);
+        assert_eq!(correlation_pattern(""), None);
+        assert_eq!(correlation_pattern("c-1\nc-2"), None);
+        let longest = "x".repeat(MAX_FILTER_PATTERN_LEN - 2);
+        assert_eq!(correlation_pattern(&longest), Some(format!("\"{longest}\"")));
+        assert_eq!(correlation_pattern(&"x".repeat(MAX_FILTER_PATTERN_LEN - 1)), None);
     }
 
     #[test]
