@@ -897,10 +897,6 @@ impl Tail<'_> {
 mod tests {
     use super::*;
 
-    fn fields(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
-    }
-
     #[test]
     fn the_id_is_a_quoted_term() {
         assert_eq!(correlation_pattern("c-9f3a6e1d").as_deref(), Some(r#""c-9f3a6e1d""#));
