@@ -338,6 +338,18 @@ impl crate::source::ChangeSource for AnyChanges {
     }
 }
 
+/// The configured services as the drill-down lists them while metrics are missing.
+pub fn known_services(cfg: &Config) -> Vec<crate::app::KnownService> {
+    cfg.services
+        .iter()
+        .map(|s| crate::app::KnownService {
+            name: s.name.clone(),
+            regions: s.regions.clone(),
+            operations: s.operations.iter().map(|o| o.name.clone()).collect(),
+        })
+        .collect()
+}
+
 /// An explicitly chosen AWS profile (`--profile`, `[aws] profile`) must exist: refused with
 /// the fix before any call, instead of failing every call later.
 pub async fn check_aws_profile(cfg: &Config) -> Result<(), String> {
@@ -638,7 +650,8 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
             let mut app =
                 App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
-                    .with_log_store(cfg.log_capacity, cfg.line_parser());
+                    .with_log_store(cfg.log_capacity, cfg.line_parser())
+                    .with_services(known_services(&cfg));
             dress(&mut app, &args, &cfg, &redactor);
             start_region(&mut app, args.region.as_deref())?;
             start_investigation(&mut app, args.resume)?;

@@ -1,6 +1,7 @@
 //! `warroom trace`: a request's waterfall as text (indented tree, offsets, durations,
 //! markers) or its parsed trace as JSON; the same sources and layout as the pane.
 
+use super::logs::{Outcome, region_failure};
 use super::{AnyTraces, CockpitArgs};
 use crate::analysis::fmt_ms;
 use crate::analysis::waterfall::{layout, marker};
@@ -104,8 +105,9 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
     sanitize_lines(&out)
 }
 
-/// Run the command; `Ok(false)` when no trace was found (the similar ones are on stderr).
-pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String> {
+/// Run the command: `Nothing` when no trace was found (the similar ones are on stderr),
+/// `Partial` when none was found and some regions failed (each named on stderr).
+pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, String> {
     let super::Headless { cfg, scenario, regions, file, redactor } =
         super::headless(&args.cockpit, args.source.as_deref())?;
     let (source, now) = match (file.as_deref(), scenario) {
@@ -130,6 +132,7 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
         None => (Millis::MIN / 2, Millis::MAX / 2),
     };
     let mut found = TraceLookup::default();
+    let mut failed: Vec<String> = Vec::new();
     for region in &regions {
         let q = TraceQuery {
             region: region.clone(),
@@ -139,10 +142,15 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
             service: None,
             operation: None,
         };
-        let l = source.trace(q).await.map_err(|e| {
-            let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
-            format!("{region}: {}{hint}", e.message)
-        })?;
+        let l = match source.trace(q).await {
+            Ok(l) => l,
+            Err(e) => {
+                let line = region_failure(region, &e);
+                eprintln!("warroom trace: {line}");
+                failed.push(line);
+                continue;
+            }
+        };
         if l.trace.is_some() {
             found = l;
             break;
@@ -150,6 +158,9 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
         if found.similar.is_empty() {
             found.similar = l.similar;
         }
+    }
+    if found.trace.is_none() && !regions.is_empty() && failed.len() == regions.len() {
+        return Err(format!("every region failed: {}", failed.join("; ")));
     }
     let Some(t) = found.trace else {
         let what = match &key {
@@ -160,7 +171,15 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
             eprintln!("similar traces (failing first; open one with --trace-id):");
             eprint!("{}", similar_text(&found.similar));
         }
-        return Ok(false);
+        if !failed.is_empty() {
+            eprintln!(
+                "warroom trace: partial result: {} of {} regions failed (named above); the trace may be there",
+                failed.len(),
+                regions.len()
+            );
+            return Ok(Outcome::Partial);
+        }
+        return Ok(Outcome::Nothing);
     };
     let mut t = t;
     if let Some(r) = &redactor {
@@ -177,6 +196,6 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
     };
     match out.write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write: {e}")),
-        _ => Ok(true),
+        _ => Ok(Outcome::Found),
     }
 }
