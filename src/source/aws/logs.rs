@@ -36,7 +36,9 @@
 //! reaches the 3 h limit, with an exponential backoff unless it ran long enough to count as
 //! healthy. While Live Tail is down the groups are polled with `FilterLogEvents` every few
 //! seconds, and when a session starts the lines since the last one ended are fetched so that
-//! nothing falls into the gap. Errors are sent to the sink as `Err` and following goes on;
+//! nothing falls into the gap. Every line of a follow passes one [`Delivered`] record, so a
+//! line is sent once however often a restarted session replays it or a poll overlaps a
+//! session, and each batch is in time order. Errors are sent to the sink as `Err` and following goes on;
 //! everything stops when the sink closes.
 //!
 //! Nothing here calls a mutating API.
@@ -659,6 +661,7 @@ impl LogSource for CloudWatchLogs {
             pattern: self.pattern(q.correlation_id.as_deref()),
             clock: &clock,
             sink: &sink,
+            delivered: Default::default(),
         };
         let sessions = futures_util::future::join_all(
             groups.chunks(MAX_GROUPS_PER_SESSION).map(|chunk| tail.run(chunk)),
@@ -682,6 +685,56 @@ enum SessionEnd {
     Failed(SourceError),
 }
 
+/// Lines remembered per follow to drop repeats.
+const MAX_REMEMBERED: usize = 200_000;
+/// How far behind the newest delivered line repeats are still recognised.
+const REMEMBER_MS: Millis = 30 * 60_000;
+
+/// The lines one follow has delivered, across its sessions, polls and restarts, so none is
+/// delivered twice. Live Tail events carry no event id, so a line is known by its service, its
+/// timestamp and its text (the same for a line whether Live Tail or `FilterLogEvents` brought
+/// it): two identical lines of one service in the same millisecond are shown once.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    seen: HashMap<u64, Millis>,
+    newest: Millis,
+}
+
+impl Delivered {
+    fn key(e: &LogEvent) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (e.at, e.service.as_str(), e.raw.as_str()).hash(&mut h);
+        h.finish()
+    }
+
+    /// The events not delivered before, in time order, remembered from now on.
+    pub fn admit(&mut self, mut events: Vec<LogEvent>) -> Vec<LogEvent> {
+        events.sort_by_key(|e| e.at);
+        events.retain(|e| self.seen.insert(Self::key(e), e.at).is_none());
+        if let Some(last) = events.last() {
+            self.newest = self.newest.max(last.at);
+        }
+        if self.seen.len() > MAX_REMEMBERED {
+            let keep_from = self.newest - REMEMBER_MS;
+            self.seen.retain(|_, at| *at >= keep_from);
+            if self.seen.len() > MAX_REMEMBERED {
+                self.seen.clear();
+            }
+        }
+        events
+    }
+
+    /// How many lines are remembered.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
 /// What one follow shares between its sessions.
 struct Tail<'a> {
     src: &'a CloudWatchLogs,
@@ -690,6 +743,8 @@ struct Tail<'a> {
     pattern: Option<String>,
     clock: &'a Clock,
     sink: &'a mpsc::Sender<LogUpdate>,
+    /// Every line sent so far, by all sessions of this follow.
+    delivered: std::sync::Mutex<Delivered>,
 }
 
 /// The state of one session's loop.
@@ -715,6 +770,21 @@ impl<'g> Follower<'g> {
 
 impl Tail<'_> {
     async fn send(&self, f: &mut Follower<'_>, update: LogUpdate) {
+        // Repeats (a restarted session's replay, a poll overlapping a session) are dropped
+        // here, where every line of the follow passes.
+        let update = match update {
+            Ok(mut batch) => {
+                let had_lines = !batch.events.is_empty();
+                let mut delivered = self.delivered.lock().unwrap_or_else(|e| e.into_inner());
+                batch.events = delivered.admit(std::mem::take(&mut batch.events));
+                drop(delivered);
+                if had_lines && batch.events.is_empty() && !f.failing {
+                    return;
+                }
+                Ok(batch)
+            }
+            Err(e) => Err(e),
+        };
         f.failing = update.is_err();
         // A closed sink ends the whole follow (see `follow`).
         let _ = self.sink.send(update).await;
@@ -896,6 +966,43 @@ impl Tail<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn delivered_lines_are_not_repeated_and_come_in_time_order() {
+        let parser = LineParser::default();
+        let ev = |at: Millis, service: &str, raw: &str| {
+            parser.parse(
+                raw,
+                LineContext { at: Some(at), region: Some("eu-west-1"), service: Some(service) },
+            )
+        };
+        let mut d = Delivered::default();
+        let first = d.admit(vec![ev(3, "api", "c"), ev(1, "api", "a"), ev(2, "api", "b")]);
+        let raws = |v: &[LogEvent]| v.iter().map(|e| e.raw.clone()).collect::<Vec<_>>();
+        assert_eq!(raws(&first), ["a", "b", "c"]);
+        // A restarted session replays a and b and brings d; the same text at another time or
+        // of another service is another line.
+        let again = d.admit(vec![ev(1, "api", "a"), ev(4, "api", "d"), ev(2, "api", "b")]);
+        assert_eq!(raws(&again), ["d"]);
+        let other = d.admit(vec![ev(5, "api", "a"), ev(1, "worker", "a"), ev(5, "api", "a")]);
+        assert_eq!(raws(&other), ["a", "a"]);
+        assert_eq!(d.len(), 6);
+    }
+
+    #[test]
+    fn delivered_forgets_old_lines_when_it_holds_too_many() {
+        let mut d = Delivered::default();
+        let parser = LineParser::default();
+        let many: Vec<LogEvent> = (0..MAX_REMEMBERED as Millis + 10)
+            .map(|i| {
+                let ctx = LineContext { at: Some(i * 1_000), region: None, service: Some("api") };
+                parser.parse(&format!("l{i}"), ctx)
+            })
+            .collect();
+        assert_eq!(d.admit(many).len(), MAX_REMEMBERED + 10);
+        assert!(d.len() <= MAX_REMEMBERED, "{}", d.len());
+        assert!(!d.is_empty(), "the newest lines are still known");
+    }
 
     #[test]
     fn the_id_is_a_quoted_term() {

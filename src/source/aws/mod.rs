@@ -19,9 +19,10 @@ pub use cloudtrail::{
     CloudTrailChanges, LOOKBACK_MS, LOOKUP_TPS, MAX_LOOKUP_PAGES, MAX_RESULTS_PER_PAGE,
 };
 pub use logs::{
-    CloudWatchLogs, FILTER_TPS, FollowTiming, LIVE_TAIL_HOST_PREFIX, LIVE_TAIL_SESSION_LIMIT,
-    LogGroup, LogGroups, MAX_FILTER_PATTERN_LEN, MAX_GROUPS_PER_SESSION, StripHostPrefix,
-    correlation_pattern, endpoint_host, host_prefix_unusable, json_selector, strip_host_prefix,
+    CloudWatchLogs, Delivered, FILTER_TPS, FollowTiming, LIVE_TAIL_HOST_PREFIX,
+    LIVE_TAIL_SESSION_LIMIT, LogGroup, LogGroups, MAX_FILTER_PATTERN_LEN, MAX_GROUPS_PER_SESSION,
+    StripHostPrefix, correlation_pattern, endpoint_host, host_prefix_unusable, json_selector,
+    strip_host_prefix,
 };
 pub use metrics::{CloudWatchMetrics, DEFAULT_CALL_SPACING, MAX_QUERIES_PER_CALL};
 pub use rate::RateGuard;
