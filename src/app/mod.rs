@@ -829,8 +829,13 @@ impl App {
     fn drill_in(&mut self) -> Vec<Effect> {
         // A failing request opens its waterfall (and the log tail on its correlation id).
         if let Some(r) = self.selected_request() {
-            let cid = r.correlation_id.clone();
-            return self.open_trace(TraceKey::CorrelationId(cid));
+            // A request found by its trace (X-Ray) without a correlation annotation opens
+            // by its trace id.
+            let key = match (&r.trace_id, r.correlation_id.is_empty()) {
+                (Some(t), true) => TraceKey::TraceId(t.clone()),
+                _ => TraceKey::CorrelationId(r.correlation_id.clone()),
+            };
+            return self.open_trace(key);
         }
         let Some(row) = self.rows.get(self.level().selected) else { return Vec::new() };
         let next = match self.view().clone() {

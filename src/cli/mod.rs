@@ -10,11 +10,13 @@ pub mod trace;
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock};
-use crate::source::aws::{CloudTrailChanges, CloudWatchLogs, CloudWatchMetrics, XRayTraces};
+use crate::source::aws::{
+    AwsRequests, CloudTrailChanges, CloudWatchLogs, CloudWatchMetrics, XRayTraces,
+};
 use crate::source::files::{FileChanges, FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
-    LogBatch, LogQuery, LogSource, LogUpdate, NoChanges, NoLogs, NoRequests, NoTraces, SourceError,
+    LogBatch, LogQuery, LogSource, LogUpdate, NoChanges, NoLogs, NoTraces, SourceError,
     TraceLookup, TraceQuery, TraceSource,
 };
 use crate::tui::Sources;
@@ -404,6 +406,13 @@ pub async fn aws_traces(cfg: &Config) -> AnyTraces {
     AnyTraces::Aws(Arc::new(x.with_correlation_key(&cfg.correlation_annotation)))
 }
 
+/// The failing requests of the AWS cockpit: X-Ray and Logs Insights in the boundary.
+pub async fn aws_requests(cfg: &Config) -> AwsRequests {
+    let shared = crate::source::aws::load_sdk_config(cfg.aws_profile.as_deref()).await;
+    AwsRequests::from_sdk_config(&shared, cfg.boundary.clone(), &cfg.services, cfg.line_parser())
+        .with_correlation_key(&cfg.correlation_annotation)
+}
+
 /// Traces from a file (`--traces PATH`, `warroom trace --source PATH`).
 pub fn file_traces(cfg: &Config, path: &std::path::Path) -> Result<AnyTraces, String> {
     Ok(AnyTraces::File(Arc::new(FileTraces::load(path, &cfg.correlation_annotation)?)))
@@ -472,6 +481,8 @@ impl Sources for DemoSources {
 #[derive(Clone)]
 pub struct AwsSources {
     pub metrics: Arc<CloudWatchMetrics>,
+    /// The operation's failing requests: X-Ray summaries and Logs Insights error lines.
+    pub requests: Arc<AwsRequests>,
     pub logs: Arc<AnyLogs>,
     pub traces: Arc<AnyTraces>,
     pub changes: Arc<AnyChanges>,
@@ -480,7 +491,7 @@ pub struct AwsSources {
 
 impl Sources for AwsSources {
     type Metrics = CloudWatchMetrics;
-    type Requests = NoRequests;
+    type Requests = AwsRequests;
     type Logs = AnyLogs;
     type Traces = AnyTraces;
     type Changes = AnyChanges;
@@ -496,8 +507,8 @@ impl Sources for AwsSources {
     fn logs(&self) -> Arc<AnyLogs> {
         self.logs.clone()
     }
-    fn requests(&self) -> Arc<NoRequests> {
-        Arc::new(NoRequests)
+    fn requests(&self) -> Arc<AwsRequests> {
+        self.requests.clone()
     }
     fn refresh(&self) -> Option<Duration> {
         Some(self.refresh)
@@ -643,6 +654,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             let sources = AwsSources {
                 changes: Arc::new(changes),
                 metrics: Arc::new(metrics),
+                requests: Arc::new(aws_requests(&cfg).await),
                 logs: Arc::new(logs),
                 traces: Arc::new(traces),
                 refresh: Duration::from_millis(cfg.refresh as u64),

@@ -13,6 +13,7 @@ mod error;
 mod logs;
 mod metrics;
 mod rate;
+mod requests;
 mod xray;
 
 pub use cloudtrail::{
@@ -26,6 +27,10 @@ pub use logs::{
 };
 pub use metrics::{CloudWatchMetrics, DEFAULT_CALL_SPACING, MAX_QUERIES_PER_CALL};
 pub use rate::RateGuard;
+pub use requests::{
+    AwsRequests, ERROR_QUERY, InsightsTiming, MAX_GROUPS_PER_QUERY, MAX_QUERY_LINES,
+    failing_expression, insights_time, lambda_request, merge as merge_requests,
+};
 pub use xray::{
     MAX_ANNOTATION_LEN, MAX_IDS_PER_BATCH, MAX_LOCAL_TRACES, MAX_SIMILAR, MAX_TRACES_PER_REQUEST,
     XRayTraces, filter_expression, quote as quote_filter_string, similar_expression,

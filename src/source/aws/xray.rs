@@ -166,7 +166,10 @@ fn annotation_text(v: &AnnotationValue) -> Option<String> {
 }
 
 /// An SDK trace summary as the model's.
-fn summary_of(s: &aws_sdk_xray::types::TraceSummary, correlation_key: &str) -> TraceSummary {
+pub(super) fn summary_of(
+    s: &aws_sdk_xray::types::TraceSummary,
+    correlation_key: &str,
+) -> TraceSummary {
     let http = s.http();
     let operation = match (http.and_then(|h| h.http_method()), http.and_then(|h| h.http_url())) {
         (Some(m), Some(u)) => format!("{m} {}", url_path(u)),
