@@ -401,9 +401,15 @@ impl TraceSource for AnyTraces {
 }
 
 /// The trace source of the AWS cockpit: X-Ray in the boundary's regions.
+/// When no trace is annotated with the correlation id, the request's log lines are read for
+/// trace ids (when log groups are configured).
 pub async fn aws_traces(cfg: &Config) -> AnyTraces {
     let x = XRayTraces::from_env(cfg.boundary.clone(), cfg.aws_profile.as_deref()).await;
-    AnyTraces::Aws(Arc::new(x.with_correlation_key(&cfg.correlation_annotation)))
+    let mut x = x.with_correlation_key(&cfg.correlation_annotation);
+    if let AnyLogs::Aws(logs) = aws_logs(cfg).await {
+        x = x.with_logs(logs);
+    }
+    AnyTraces::Aws(Arc::new(x))
 }
 
 /// The failing requests of the AWS cockpit: X-Ray and Logs Insights in the boundary.

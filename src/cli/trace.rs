@@ -142,7 +142,17 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, Stri
             service: None,
             operation: None,
         };
-        let l = match source.trace(q).await {
+        let answer = match &source {
+            // X-Ray says how it found the trace (its annotation, or the request's log lines).
+            AnyTraces::Aws(x) => x.trace_explained(q).await.map(|(l, by)| {
+                if let (Some(_), Some(by)) = (&l.trace, by) {
+                    eprintln!("warroom trace: {region}: {}", by.describe(x.correlation_key()));
+                }
+                l
+            }),
+            _ => source.trace(q).await,
+        };
+        let l = match answer {
             Ok(l) => l,
             Err(e) => {
                 let line = region_failure(region, &e);

@@ -10,6 +10,7 @@
 mod cloudtrail;
 mod credentials;
 mod error;
+mod fallback;
 mod logs;
 mod metrics;
 mod rate;
@@ -18,6 +19,9 @@ mod xray;
 
 pub use cloudtrail::{
     CloudTrailChanges, LOOKBACK_MS, LOOKUP_TPS, MAX_LOOKUP_PAGES, MAX_RESULTS_PER_PAGE,
+};
+pub use fallback::{
+    FoundBy, is_request_id, is_trace_id, request_id_in, trace_ids_in, xray_line_trace_id,
 };
 pub use logs::{
     CloudWatchLogs, Delivered, FILTER_TPS, FollowTiming, LIVE_TAIL_HOST_PREFIX,

@@ -28,6 +28,7 @@
 //! boundary are read; nothing here calls a mutating API.
 
 use super::error::from_sdk;
+use super::fallback::is_request_id;
 use super::logs::LogGroups;
 use super::rate::RateGuard;
 use super::xray::summary_of;
@@ -390,16 +391,6 @@ pub fn insights_time(s: &str) -> Option<Millis> {
         .or_else(|_| time::PrimitiveDateTime::parse(s.trim(), fmt_whole))
         .ok()?;
     Some((t.assume_utc().unix_timestamp_nanos() / 1_000_000) as Millis)
-}
-
-/// Is `s` a Lambda request id (a UUID: 8-4-4-4-12 hex digits)?
-fn is_request_id(s: &str) -> bool {
-    let parts: Vec<&str> = s.split('-').collect();
-    parts.len() == 5
-        && parts
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(p, n)| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit()))
 }
 
 /// The request id of a Lambda runtime error line and, for a timeout, its duration in ms:
