@@ -55,6 +55,18 @@ pub struct AwsConfig {
     /// How often metrics are fetched. At least 10 s.
     #[serde(default, deserialize_with = "de_opt_refresh")]
     pub refresh: Option<Millis>,
+    /// Find the services instead of (or besides) `[[services]]`.
+    pub discover: Option<Discover>,
+}
+
+/// Where the services to watch are found (`[aws] discover`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Discover {
+    /// CloudWatch Application Signals: its services, operations and standard RED metrics.
+    ApplicationSignals,
+    /// The Lambda functions of each region.
+    Lambda,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -221,6 +233,8 @@ pub struct Config {
     pub at: Option<Millis>,
     pub seed: Option<u64>,
     pub aws_profile: Option<String>,
+    /// `[aws] discover`: find services (added to `[[services]]`).
+    pub discover: Option<Discover>,
     pub refresh: Millis,
     pub window: Millis,
     pub baseline: Millis,
@@ -256,6 +270,7 @@ impl Default for Config {
             at: None,
             seed: None,
             aws_profile: None,
+            discover: None,
             refresh: 60_000,
             window: 15 * 60_000,
             baseline: 24 * 3_600_000,
@@ -337,6 +352,7 @@ impl Config {
         }
         if let Some(a) = f.aws {
             self.aws_profile = a.profile.or(self.aws_profile.take());
+            self.discover = a.discover.or(self.discover);
             if let Some(r) = a.refresh {
                 self.refresh = r;
             }

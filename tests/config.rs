@@ -305,6 +305,17 @@ fn a_service_outside_the_boundary_is_an_error() {
 }
 
 #[test]
+fn discovery_is_chosen_under_aws() {
+    use warroom::config::Discover;
+    let file = parse("[aws]\ndiscover = \"application-signals\"\n").expect("parses");
+    assert_eq!(file.aws.and_then(|a| a.discover), Some(Discover::ApplicationSignals));
+    let file = parse("[aws]\ndiscover = \"lambda\"\n").expect("parses");
+    assert_eq!(file.aws.and_then(|a| a.discover), Some(Discover::Lambda));
+    let err = parse("[aws]\ndiscover = \"appsignals\"\n").expect_err("a typo");
+    assert_mentions(&err, &["line 2", "discover", "application-signals", "lambda"]);
+}
+
+#[test]
 fn every_known_region_is_accepted_and_near_misses_are_corrected() {
     use warroom::config::{AWS_REGIONS, nearest_region, region_problem};
     for r in AWS_REGIONS {

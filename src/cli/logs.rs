@@ -131,7 +131,7 @@ pub fn region_failure(region: &str, e: &crate::source::SourceError) -> String {
 /// Run the command. Regions are read one by one; a failing one is named on stderr and the
 /// others still print (see [`Outcome`]).
 pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, String> {
-    let super::Headless { cfg, scenario, regions, file, redactor } =
+    let super::Headless { mut cfg, scenario, regions, file, redactor } =
         super::headless(&args.cockpit, args.source.as_deref())?;
     let (source, now) = match (file.as_deref(), scenario) {
         (Some(path), _) => {
@@ -145,6 +145,9 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
         }
         _ => {
             super::check_aws_profile(&cfg).await?;
+            if let Some(line) = super::aws_discover(&mut cfg).await {
+                eprintln!("warroom: {line}");
+            }
             (super::aws_logs(&cfg).await, Some(crate::tui::wall_now()))
         }
     };

@@ -161,11 +161,9 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
             format!("--continent {c}: not in the boundary ({})", names.join(", "))
         })?;
     }
-    if cfg.source == SourceKind::Aws && cfg.services.is_empty() {
-        return Err(format!(
-            "the aws source needs [[services]] in the config file{}: see config.example.toml",
-            cfg.path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default()
-        ));
+    if cfg.source == SourceKind::Aws && cfg.services.is_empty() && cfg.discover.is_none() {
+        // Nothing listed: the services come from Application Signals.
+        cfg.discover = Some(crate::config::Discover::ApplicationSignals);
     }
     let keymap = Keymap::load(&cfg.keys)?;
     let theme_dir = cfg
@@ -338,6 +336,37 @@ impl crate::source::ChangeSource for AnyChanges {
             AnyChanges::None(n) => n.changes(q).await,
         }
     }
+}
+
+/// `[aws] discover`: add the services found (Application Signals or Lambda) to the configured
+/// ones (a configured service of the same name wins). Returns a line for the status bar.
+pub async fn aws_discover(cfg: &mut Config) -> Option<String> {
+    let how = cfg.discover?;
+    let shared = crate::source::aws::load_sdk_config(cfg.aws_profile.as_deref()).await;
+    let found =
+        crate::source::aws::discover(&shared, &cfg.boundary, how, crate::tui::wall_now()).await;
+    for (region, e) in &found.failures {
+        tracing::warn!(region = %region, error = %e, "service discovery failed");
+    }
+    let before = cfg.services.len();
+    for svc in found.services {
+        if !cfg.services.iter().any(|s| s.name == svc.name) {
+            cfg.services.push(svc);
+        }
+    }
+    let what = match how {
+        crate::config::Discover::ApplicationSignals => "Application Signals",
+        crate::config::Discover::Lambda => "Lambda",
+    };
+    let mut line = format!("{what}: {} services discovered", cfg.services.len() - before);
+    if let Some((region, e)) = found.failures.first() {
+        let hint = e.hint.as_ref().map(|h| format!(" — {h}")).unwrap_or_default();
+        line.push_str(&format!("; {region}: {}{hint}", e.message));
+        if found.failures.len() > 1 {
+            line.push_str(&format!(" (and {} more regions)", found.failures.len() - 1));
+        }
+    }
+    Some(line)
 }
 
 /// The configured services as the drill-down lists them while metrics are missing.
@@ -585,7 +614,7 @@ pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
 pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
     let alert = read_alert(&mut args)?;
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
-    let Setup { config: cfg, scenario, keymap, theme, theme_dir, redactor } = setup;
+    let Setup { config: mut cfg, scenario, keymap, theme, theme_dir, redactor } = setup;
     let looks = crate::ui::Looks { theme, dir: theme_dir };
     match scenario {
         Some(sc) => {
@@ -639,6 +668,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
         }
         None => {
             check_aws_profile(&cfg).await.map_err(anyhow::Error::msg)?;
+            let discovered = aws_discover(&mut cfg).await;
             let metrics = CloudWatchMetrics::from_env(
                 cfg.boundary.clone(),
                 cfg.services.clone(),
@@ -673,6 +703,9 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             dress(&mut app, &args, &cfg, &redactor);
             start_region(&mut app, args.region.as_deref())?;
             start_investigation(&mut app, args.resume)?;
+            if let Some(line) = discovered {
+                app.message = Some((line, cfg.services.is_empty()));
+            }
             if let Some(a) = &alert {
                 apply_alert(&mut app, a)?;
             }

@@ -108,7 +108,7 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
 /// Run the command: `Nothing` when no trace was found (the similar ones are on stderr),
 /// `Partial` when none was found and some regions failed (each named on stderr).
 pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, String> {
-    let super::Headless { cfg, scenario, regions, file, redactor } =
+    let super::Headless { mut cfg, scenario, regions, file, redactor } =
         super::headless(&args.cockpit, args.source.as_deref())?;
     let (source, now) = match (file.as_deref(), scenario) {
         (Some(path), _) => (super::file_traces(&cfg, path)?, None),
@@ -118,6 +118,9 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, Stri
         }
         _ => {
             super::check_aws_profile(&cfg).await?;
+            if let Some(line) = super::aws_discover(&mut cfg).await {
+                eprintln!("warroom: {line}");
+            }
             (super::aws_traces(&cfg).await, Some(crate::tui::wall_now()))
         }
     };

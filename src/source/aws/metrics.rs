@@ -88,8 +88,11 @@ impl Stat {
         }
     }
 
-    fn statistic(self) -> &'static str {
+    /// The statistic fetched for this series of `service`. Application Signals publishes no
+    /// request count: its requests are the `SampleCount` of `Latency`.
+    fn statistic(self, service: &ServiceConfig) -> &'static str {
         match self {
+            Stat::Requests if super::discovery::is_application_signals(service) => "SampleCount",
             Stat::Requests | Stat::Errors => "Sum",
             Stat::P50 => "p50",
             Stat::P99 => "p99",
@@ -262,7 +265,7 @@ fn build_queries(specs: &[SeriesSpec<'_>]) -> Vec<MetricDataQuery> {
             let metric_stat = MetricStat::builder()
                 .metric(metric)
                 .period(PERIOD_SECS)
-                .stat(stat.statistic())
+                .stat(stat.statistic(spec.service))
                 .build();
             queries.push(
                 MetricDataQuery::builder()
