@@ -374,4 +374,7 @@ async fn lambda_functions_are_discovered_with_their_log_groups() {
         Some("invoice-approval-worker")
     );
     assert!(found.failures.is_empty());
+    let ops: Vec<&str> = found.services[0].operations.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(ops, ["Invoke"], "one operation to drill into");
+    assert!(found.services[0].operations[0].dimensions.is_empty(), "the function's own series");
 }

@@ -18,7 +18,8 @@
 //!
 //! `ListFunctions` in each region through `NextMarker`: each function is a service of
 //! `AWS/Lambda` with dimension `FunctionName` (`Invocations`, `Errors`, `Duration`) and its
-//! log group (its `LoggingConfig.LogGroup`, else `/aws/lambda/<name>`).
+//! log group (its `LoggingConfig.LogGroup`, else `/aws/lambda/<name>`), and one operation,
+//! [`LAMBDA_OPERATION`], so the drill-down reaches its failing requests.
 //!
 //! A service found in several regions is one service listing those regions. A region whose
 //! discovery fails is reported and the others are used. Both are read-only.
@@ -33,6 +34,8 @@ use std::collections::BTreeMap;
 pub const APPLICATION_SIGNALS_NAMESPACE: &str = "ApplicationSignals";
 /// How far back services must have reported to be discovered.
 pub const DISCOVERY_LOOKBACK_MS: Millis = 24 * 3_600_000;
+/// The one operation of a discovered Lambda function.
+pub const LAMBDA_OPERATION: &str = "Invoke";
 /// Pages followed per region and call before giving up.
 const MAX_PAGES: usize = 20;
 
@@ -81,7 +84,12 @@ fn lambda_service(name: &str, log_group: Option<&str>, region: &str) -> ServiceC
         latency_metric: "Duration".into(),
         regions: vec![region.to_string()],
         log_groups: vec![log_group.map_or_else(|| format!("/aws/lambda/{name}"), str::to_string)],
-        operations: Vec::new(),
+        // A function has one operation, its invocation: the drill-down reaches its failing
+        // requests through it (its series is the function's).
+        operations: vec![OperationConfig {
+            name: LAMBDA_OPERATION.into(),
+            dimensions: BTreeMap::new(),
+        }],
     }
 }
 

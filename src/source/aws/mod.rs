@@ -22,8 +22,8 @@ pub use cloudtrail::{
     CloudTrailChanges, LOOKBACK_MS, LOOKUP_TPS, MAX_LOOKUP_PAGES, MAX_RESULTS_PER_PAGE,
 };
 pub use discovery::{
-    APPLICATION_SIGNALS_NAMESPACE, DISCOVERY_LOOKBACK_MS, Discovered, application_signals,
-    discover, is_application_signals, lambda_functions,
+    APPLICATION_SIGNALS_NAMESPACE, DISCOVERY_LOOKBACK_MS, Discovered, LAMBDA_OPERATION,
+    application_signals, discover, is_application_signals, lambda_functions,
 };
 pub use fallback::{
     FoundBy, is_request_id, is_trace_id, request_id_in, trace_ids_in, xray_line_trace_id,
