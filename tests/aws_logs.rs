@@ -609,3 +609,35 @@ async fn more_than_ten_groups_get_several_live_tail_sessions() {
         );
     }
 }
+
+fn not_found() -> FilterLogEventsError {
+    FilterLogEventsError::ResourceNotFoundException(
+        aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException::builder()
+            .message("The specified log group does not exist.")
+            .meta(
+                ErrorMetadata::builder()
+                    .code("ResourceNotFoundException")
+                    .message("The specified log group does not exist.")
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+#[tokio::test]
+async fn a_missing_log_group_leaves_the_others_readable() {
+    let missing = mock!(Client::filter_log_events)
+        .match_requests(|i| i.log_group_name() == Some("/app/api"))
+        .then_error(not_found);
+    let lines = mock!(Client::filter_log_events)
+        .match_requests(|i| i.log_group_name() == Some("/app/worker"))
+        .then_output(|| page(vec![event("e1", T0 + 1_000, &json_line("c-1", "approved"))], None));
+    let batch = source(client(&[&missing, &lines])).fetch(query(None, 100)).await.expect("worker");
+    assert_eq!(batch.events.len(), 1);
+    assert_eq!(batch.events[0].service, "worker");
+
+    // Every group missing: the error, with its hint.
+    let all_missing = mock!(Client::filter_log_events).then_error(not_found);
+    let e = source(client(&[&all_missing])).fetch(query(None, 100)).await.expect_err("none exists");
+    assert!(e.message.contains("ResourceNotFound"), "{}", e.message);
+}

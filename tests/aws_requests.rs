@@ -139,6 +139,11 @@ fn rows() -> Vec<Vec<ResultField>> {
         ),
         // No request named: not a request.
         row("2023-11-14 22:14:00.000", "ERROR connection pool exhausted"),
+        // Not an error (a server that ignores the query's filter): not a failing request.
+        row(
+            "2023-11-14 22:13:50.000",
+            r#"{"level":"INFO","correlationId":"c-ok","message":"approved"}"#,
+        ),
     ]
 }
 

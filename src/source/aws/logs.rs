@@ -467,8 +467,25 @@ impl CloudWatchLogs {
     ) -> Result<LogBatch, SourceError> {
         let mut kept = Collector::new(limit, correlation_id);
         if to > from {
+            // A group that does not exist (a discovered function that never logged, a typo)
+            // leaves the others readable; it is an error only when no group exists. Following
+            // names each missing group in the pane.
+            let mut missing: Option<SourceError> = None;
+            let mut found = 0;
             for group in groups {
-                self.filter_group(rc, region, group, pattern, from, to, &mut kept).await?;
+                match self.filter_group(rc, region, group, pattern, from, to, &mut kept).await {
+                    Ok(()) => found += 1,
+                    Err(e) if e.message.contains("ResourceNotFound") => {
+                        tracing::warn!(group = %group.name, region, "log group does not exist");
+                        missing.get_or_insert(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if found == 0
+                && let Some(e) = missing
+            {
+                return Err(e);
             }
         }
         Ok(kept.finish())

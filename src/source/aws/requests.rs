@@ -354,6 +354,10 @@ impl AwsRequests {
             .or_else(|| scope.service.clone())?;
         let ctx = LineContext { at, region: Some(&scope.region), service: Some(&service) };
         let e = self.parser.parse(message, ctx);
+        // The query's filter, again: a server that ignores it (part of it) changes nothing.
+        if e.level != Level::Error && !mentions_error(&e.raw) {
+            return None;
+        }
         let runtime = lambda_request(&e.raw);
         let id = e.correlation_id.clone().or_else(|| runtime.map(|(id, _)| id.to_string()))?;
         if let (Some(want), Some(op)) = (&scope.operation, &e.operation)
@@ -382,8 +386,12 @@ impl AwsRequests {
     }
 }
 
-/// `2026-03-12 09:11:42.120` (Logs Insights' `@timestamp`, UTC) as milliseconds.
+/// `2026-03-12 09:11:42.120` (Logs Insights' `@timestamp`, UTC) as milliseconds; epoch
+/// milliseconds are taken too (some local servers send those).
 pub fn insights_time(s: &str) -> Option<Millis> {
+    if let Ok(ms) = s.trim().parse::<Millis>() {
+        return Some(ms);
+    }
     use time::macros::format_description;
     let fmt = format_description!("[year]-[month]-[day] [hour]:[minute]:[second].[subsecond]");
     let fmt_whole = format_description!("[year]-[month]-[day] [hour]:[minute]:[second]");
@@ -391,6 +399,15 @@ pub fn insights_time(s: &str) -> Option<Millis> {
         .or_else(|_| time::PrimitiveDateTime::parse(s.trim(), fmt_whole))
         .ok()?;
     Some((t.assume_utc().unix_timestamp_nanos() / 1_000_000) as Millis)
+}
+
+/// Does a line say it failed, the way [`ERROR_QUERY`]'s filter reads it (case-insensitive:
+/// error, exception, fault, failed, timed out, timeout)?
+pub fn mentions_error(line: &str) -> bool {
+    let lower = line.to_ascii_lowercase();
+    ["error", "exception", "fault", "failed", "timed out", "timeout"]
+        .iter()
+        .any(|w| lower.contains(w))
 }
 
 /// The request id of a Lambda runtime error line and, for a timeout, its duration in ms:
@@ -530,6 +547,7 @@ mod tests {
         assert_eq!(insights_time("2023-11-14 22:13:20.000"), Some(1_700_000_000_000));
         assert_eq!(insights_time("2023-11-14 22:13:20.5"), Some(1_700_000_000_500));
         assert_eq!(insights_time("2023-11-14 22:13:20"), Some(1_700_000_000_000));
+        assert_eq!(insights_time("1700000000000"), Some(1_700_000_000_000));
         assert_eq!(insights_time("yesterday"), None);
     }
 }
