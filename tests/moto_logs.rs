@@ -283,11 +283,12 @@ async fn follow_uses_live_tail_within_the_boundary() {
     let src = Arc::new(source(&moto, &services).await);
     assert_eq!(src.regions(), ["eu-west-1"], "no client for us-west-2");
 
-    // Live Tail delivers the existing lines in one update and ends the stream; the session is
-    // started again and moto replays them. They are shown once: after the restarts only a new
-    // line comes, once. Nothing is fetched before: `from` is now.
+    // Following from `base`: the lines since then come (the first poll of a session), Live
+    // Tail replays them in one update and ends the stream; the session is started again and
+    // moto replays them again. They are shown once: after the restarts only a new line comes,
+    // once.
     let now = Clock::Wall.now();
-    let q = LogQuery { from: now, to: now, ..window(base, None) };
+    let q = LogQuery { from: base, to: base, ..window(base, None) };
     let (tx, mut rx) = mpsc::channel::<LogUpdate>(64);
     let follow = {
         let (src, q) = (src.clone(), q.clone());
@@ -330,9 +331,27 @@ async fn follow_uses_live_tail_within_the_boundary() {
 
     // One request: filtered like `fetch`.
     let q = LogQuery { correlation_id: Some("c-1".into()), ..q };
-    let only = follow_once(&src, q).await;
+    let only = follow_once(&src, q.clone()).await;
     assert_eq!(summary(&only.events), expected(base, &[(0, "api"), (4, "api"), (6, "api")]));
     assert_eq!(only.events[1].raw, ESC_LINE);
+    // Following from now: the replayed history is the caller's (read with `fetch`), not shown.
+    let (tx, mut rx) = mpsc::channel::<LogUpdate>(64);
+    let follow = {
+        let (src, q) = (src.clone(), LogQuery { from: now, to: now, ..q.clone() });
+        tokio::spawn(async move { src.follow(q, Clock::Wall, tx).await })
+    };
+    let replay = tokio::time::timeout(Duration::from_millis(1_500), async {
+        loop {
+            match rx.recv().await {
+                Some(Ok(b)) if b.events.is_empty() => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    assert!(replay.is_err(), "history before `from` is not followed: {replay:?}");
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(10), follow).await.expect("follow ended").unwrap();
 
     // Outside the boundary: an error, no lines.
     let (tx, mut rx) = mpsc::channel::<LogUpdate>(4);

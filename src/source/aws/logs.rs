@@ -893,6 +893,11 @@ impl Tail<'_> {
                     let mut events = Vec::with_capacity(update.session_results().len());
                     for ev in update.session_results() {
                         let Some(message) = ev.message() else { continue };
+                        // Lines from before the follow's start were the caller's history
+                        // (read with `fetch`); a session replaying them would show them twice.
+                        if ev.timestamp().is_some_and(|t| t < self.q.from) {
+                            continue;
+                        }
                         let service = ev.log_group_identifier().and_then(|id| {
                             let id = id.trim_end_matches(":*");
                             services
