@@ -161,6 +161,13 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
     let mut failed: Vec<String> = Vec::new();
     let mut answered: Vec<&str> = Vec::new();
     for r in &regions {
+        // A region where no service has log groups has nothing to read: said, not a failure.
+        if let AnyLogs::Aws(a) = &source
+            && !a.regions().contains(&r.as_str())
+        {
+            eprintln!("warroom logs: {r}: no log groups there (skipped)");
+            continue;
+        }
         let q = LogQuery {
             region: r.clone(),
             correlation_id: args.correlation_id.clone(),
