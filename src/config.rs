@@ -55,6 +55,18 @@ pub struct AwsConfig {
     /// How often metrics are fetched. At least 10 s.
     #[serde(default, deserialize_with = "de_opt_refresh")]
     pub refresh: Option<Millis>,
+    /// Find the services instead of (or besides) `[[services]]`.
+    pub discover: Option<Discover>,
+}
+
+/// Where the services to watch are found (`[aws] discover`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Discover {
+    /// CloudWatch Application Signals: its services, operations and standard RED metrics.
+    ApplicationSignals,
+    /// The Lambda functions of each region.
+    Lambda,
 }
 
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -221,6 +233,8 @@ pub struct Config {
     pub at: Option<Millis>,
     pub seed: Option<u64>,
     pub aws_profile: Option<String>,
+    /// `[aws] discover`: find services (added to `[[services]]`).
+    pub discover: Option<Discover>,
     pub refresh: Millis,
     pub window: Millis,
     pub baseline: Millis,
@@ -256,6 +270,7 @@ impl Default for Config {
             at: None,
             seed: None,
             aws_profile: None,
+            discover: None,
             refresh: 60_000,
             window: 15 * 60_000,
             baseline: 24 * 3_600_000,
@@ -313,6 +328,8 @@ impl Config {
             .map_err(|message| ConfigError::Invalid { path: shown.clone(), message })?;
         cfg.path = Some(path.to_path_buf());
         cfg.apply(file, &shown, &text);
+        check_service_regions(&text, &cfg.boundary)
+            .map_err(|message| ConfigError::Invalid { path: shown.clone(), message })?;
         Ok(cfg)
     }
 
@@ -335,6 +352,7 @@ impl Config {
         }
         if let Some(a) = f.aws {
             self.aws_profile = a.profile.or(self.aws_profile.take());
+            self.discover = a.discover.or(self.discover);
             if let Some(r) = a.refresh {
                 self.refresh = r;
             }
@@ -469,14 +487,148 @@ fn de_opt_speed<'de, D: Deserializer<'de>>(d: D) -> Result<Option<f64>, D::Error
     Ok(Some(v))
 }
 
+/// Every AWS region, from the partitions the AWS SDK resolves endpoints with (aws, aws-cn,
+/// aws-us-gov, aws-eusc and the isolated partitions), global pseudo-regions left out.
+pub const AWS_REGIONS: &[&str] = &[
+    "af-south-1",
+    "ap-east-1",
+    "ap-east-2",
+    "ap-northeast-1",
+    "ap-northeast-2",
+    "ap-northeast-3",
+    "ap-south-1",
+    "ap-south-2",
+    "ap-southeast-1",
+    "ap-southeast-2",
+    "ap-southeast-3",
+    "ap-southeast-4",
+    "ap-southeast-5",
+    "ap-southeast-6",
+    "ap-southeast-7",
+    "ca-central-1",
+    "ca-west-1",
+    "cn-north-1",
+    "cn-northwest-1",
+    "eu-central-1",
+    "eu-central-2",
+    "eu-isoe-west-1",
+    "eu-north-1",
+    "eu-south-1",
+    "eu-south-2",
+    "eu-west-1",
+    "eu-west-2",
+    "eu-west-3",
+    "eusc-de-east-1",
+    "il-central-1",
+    "me-central-1",
+    "me-south-1",
+    "mx-central-1",
+    "sa-east-1",
+    "us-east-1",
+    "us-east-2",
+    "us-gov-east-1",
+    "us-gov-west-1",
+    "us-iso-east-1",
+    "us-iso-west-1",
+    "us-isob-east-1",
+    "us-isob-west-1",
+    "us-isof-east-1",
+    "us-isof-south-1",
+    "us-west-1",
+    "us-west-2",
+];
+
+/// Is `s` one of [`AWS_REGIONS`]?
+pub fn is_aws_region(s: &str) -> bool {
+    AWS_REGIONS.contains(&s)
+}
+
+/// Edit distance (insertions, deletions, substitutions) between two short ASCII names.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.iter().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let sub = prev[j] + usize::from(ca != cb);
+            cur[j + 1] = sub.min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The AWS region nearest to a name that is not one (`eu-centrl-1` → `eu-central-1`).
+pub fn nearest_region(s: &str) -> &'static str {
+    let lower = s.trim().to_ascii_lowercase();
+    AWS_REGIONS
+        .iter()
+        .copied()
+        .min_by_key(|r| (edit_distance(&lower, r), r.len()))
+        .unwrap_or("eu-west-1")
+}
+
+/// Why `s` is not a region warroom can query, or `None` when it is one.
+pub fn region_problem(s: &str) -> Option<String> {
+    if is_aws_region(s) {
+        return None;
+    }
+    Some(format!("`{s}` in `regions` is not an AWS region; did you mean `{}`?", nearest_region(s)))
+}
+
 fn de_regions<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
     let v = Vec::<String>::deserialize(d)?;
-    if let Some(bad) = v.iter().find(|r| !is_region_name(r)) {
-        return Err(serde::de::Error::custom(format!(
-            "`{bad}` is not an AWS region name (like eu-west-1)"
-        )));
+    if let Some(problem) = v.iter().find_map(|r| region_problem(r)) {
+        return Err(serde::de::Error::custom(problem));
     }
     Ok(v)
+}
+
+/// Only what the boundary check needs of a service, with where its `regions` were written.
+#[derive(Deserialize)]
+struct PlacedService {
+    name: String,
+    regions: Option<toml::Spanned<Vec<String>>>,
+}
+
+#[derive(Deserialize)]
+struct PlacedServices {
+    #[serde(default)]
+    services: Vec<PlacedService>,
+}
+
+/// A service may only name regions of the boundary: an investigation stays inside it, so a
+/// region outside would silently never be read. The error names the line, the key and the
+/// regions the boundary holds.
+fn check_service_regions(text: &str, boundary: &Boundary) -> Result<(), String> {
+    let Ok(placed) = toml::from_str::<PlacedServices>(text) else { return Ok(()) };
+    for (i, svc) in placed.services.iter().enumerate() {
+        let Some(regions) = &svc.regions else { continue };
+        let outside: Vec<&str> = regions
+            .get_ref()
+            .iter()
+            .map(String::as_str)
+            .filter(|r| !boundary.contains(r))
+            .collect();
+        if outside.is_empty() {
+            continue;
+        }
+        let line = line_of(text, regions.span().start);
+        let inside: Vec<&str> = boundary.regions().map(|(_, r)| r).collect();
+        return Err(format!(
+            "line {line}, key `services[{i}].regions` (service `{}`): {} outside the boundary ({}); an investigation never leaves it: remove {} or add {} to [[boundary]]",
+            svc.name,
+            if outside.len() == 1 {
+                format!("{} is", outside[0])
+            } else {
+                format!("{} are", outside.join(", "))
+            },
+            inside.join(", "),
+            if outside.len() == 1 { "it" } else { "them" },
+            if outside.len() == 1 { "it" } else { "them" },
+        ));
+    }
+    Ok(())
 }
 
 fn de_opt_duration<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {

@@ -90,8 +90,7 @@ fn main() -> ExitCode {
     if let Some(Command::Logs(args)) = &cli.command {
         let mut out = std::io::stdout().lock();
         return match rt.block_on(warroom::cli::logs::run(args, &mut out)) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
+            Ok(outcome) => ExitCode::from(outcome.exit_code()),
             Err(e) => {
                 eprintln!("warroom logs: {e}");
                 ExitCode::from(2)
@@ -117,8 +116,7 @@ fn main() -> ExitCode {
     if let Some(Command::Trace(args)) = &cli.command {
         let mut out = std::io::stdout().lock();
         return match rt.block_on(warroom::cli::trace::run(args, &mut out)) {
-            Ok(true) => ExitCode::SUCCESS,
-            Ok(false) => ExitCode::from(1),
+            Ok(outcome) => ExitCode::from(outcome.exit_code()),
             Err(e) => {
                 eprintln!("warroom trace: {e}");
                 ExitCode::from(2)

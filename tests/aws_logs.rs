@@ -154,12 +154,8 @@ async fn correlation_id_is_pushed_as_a_json_pattern_and_filtered_again() {
     assert_eq!(groups, ["/app/api", "/app/worker"], "one call per group, by logGroupName");
     for i in &inputs {
         assert_eq!(i.log_group_identifier(), None);
-        assert_eq!(
-            i.filter_pattern(),
-            Some(
-                r#"{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") || ($.x-correlation-id = "c-1") }"#
-            )
-        );
+        // A quoted term: it matches the plain-text line as well as the JSON ones.
+        assert_eq!(i.filter_pattern(), Some(r#""c-1""#));
         assert_eq!(i.start_time(), Some(T0));
         assert_eq!(i.end_time(), Some(T0 + 60_000 - 1), "the query's end is exclusive");
         assert_eq!(i.next_token(), None);
@@ -201,19 +197,17 @@ async fn configured_fields_shape_the_pattern() {
     };
     let groups = LogGroups::plan(&boundary(&["eu-west-1"]), &[service("api", &[], &["/app/api"])]);
     let clients = BTreeMap::from([("eu-west-1".to_string(), client(&[&rule]))]);
-    // `@rid` cannot be a property selector: the quoted term is sent instead.
+    // Whatever the correlation fields, the pattern is the quoted id (escaped): the fields
+    // only decide what the local filter accepts.
     let parser = LineParser::new(vec!["headers.x-request-id".into(), "@rid".into()]);
     let src = CloudWatchLogs::with_clients(clients.clone(), groups.clone(), parser);
     src.fetch(query(Some(r#"c"1"#), 10)).await.unwrap();
     let parser = LineParser::new(vec!["headers.x-request-id".into()]);
     let src = CloudWatchLogs::with_clients(clients, groups, parser);
-    src.fetch(query(Some("c-1"), 10)).await.unwrap();
+    src.fetch(query(Some("c-9f3a6e1d"), 10)).await.unwrap();
     let patterns: Vec<Option<String>> =
         seen.lock().unwrap().iter().map(|i| i.filter_pattern().map(str::to_string)).collect();
-    assert_eq!(
-        patterns,
-        [Some(r#""c\"1""#.to_string()), Some(r#"{ $.headers.x-request-id = "c-1" }"#.to_string())]
-    );
+    assert_eq!(patterns, [Some(r#""c\"1""#.to_string()), Some(r#""c-9f3a6e1d""#.to_string())]);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -505,8 +499,12 @@ async fn follow_reports_live_tail_failures_and_polls_meanwhile() {
     }
     assert!(!errors.is_empty(), "the Live Tail failure is reported");
     assert_eq!(errors[0].kind, SourceErrorKind::Auth);
-    assert!(errors[0].message.contains("Live Tail"), "{}", errors[0].message);
-    assert!(errors[0].message.contains("not allowed to tail"), "{}", errors[0].message);
+    assert!(errors[0].message.contains("StartLiveTail: access denied"), "{}", errors[0].message);
+    assert!(
+        errors[0].hint.as_deref().unwrap_or_default().contains("logs:StartLiveTail"),
+        "{:?}",
+        errors[0].hint
+    );
     assert!(tail.num_calls() >= 1);
     assert_eq!(describe.num_calls(), 2, "each group resolved once");
     let services: Vec<&str> = lines.iter().map(|e| e.service.as_str()).collect();
@@ -606,9 +604,40 @@ async fn more_than_ten_groups_get_several_live_tail_sessions() {
     for s in &sessions {
         assert_eq!(
             s.log_event_filter_pattern(),
-            Some(
-                r#"{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") || ($.x-correlation-id = "c-1") }"#
-            )
+            Some(r#""c-1""#),
+            "Live Tail gets the same quoted term"
         );
     }
+}
+
+fn not_found() -> FilterLogEventsError {
+    FilterLogEventsError::ResourceNotFoundException(
+        aws_sdk_cloudwatchlogs::types::error::ResourceNotFoundException::builder()
+            .message("The specified log group does not exist.")
+            .meta(
+                ErrorMetadata::builder()
+                    .code("ResourceNotFoundException")
+                    .message("The specified log group does not exist.")
+                    .build(),
+            )
+            .build(),
+    )
+}
+
+#[tokio::test]
+async fn a_missing_log_group_leaves_the_others_readable() {
+    let missing = mock!(Client::filter_log_events)
+        .match_requests(|i| i.log_group_name() == Some("/app/api"))
+        .then_error(not_found);
+    let lines = mock!(Client::filter_log_events)
+        .match_requests(|i| i.log_group_name() == Some("/app/worker"))
+        .then_output(|| page(vec![event("e1", T0 + 1_000, &json_line("c-1", "approved"))], None));
+    let batch = source(client(&[&missing, &lines])).fetch(query(None, 100)).await.expect("worker");
+    assert_eq!(batch.events.len(), 1);
+    assert_eq!(batch.events[0].service, "worker");
+
+    // Every group missing: the error, with its hint.
+    let all_missing = mock!(Client::filter_log_events).then_error(not_found);
+    let e = source(client(&[&all_missing])).fetch(query(None, 100)).await.expect_err("none exists");
+    assert!(e.message.contains("ResourceNotFound"), "{}", e.message);
 }

@@ -377,3 +377,187 @@ async fn service_errors_are_explained() {
     assert_eq!(err.kind, SourceErrorKind::Throttled);
     assert_eq!(throttled.num_calls(), 2, "retried by the SDK first");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Not annotated: the trace through the request's log lines
+
+mod through_logs {
+    use super::*;
+    use aws_sdk_cloudwatchlogs::operation::filter_log_events::{
+        FilterLogEventsInput, FilterLogEventsOutput,
+    };
+    use aws_sdk_cloudwatchlogs::types::FilteredLogEvent;
+    use warroom::config::ServiceConfig;
+    use warroom::model::logline::LineParser;
+    use warroom::source::aws::{CloudWatchLogs, FoundBy, LogGroups};
+
+    const GROUP: &str = "/aws/lambda/invoice-approval-worker";
+    const RID: &str = "3f1c9a52-7e4b-4d1a-9c2e-1b2a3c4d5e6f";
+
+    fn logs_source(rule: &Rule) -> Arc<CloudWatchLogs> {
+        let svc = ServiceConfig {
+            name: "invoice-approval-worker".into(),
+            namespace: "AWS/Lambda".into(),
+            dimensions: Default::default(),
+            requests_metric: "Invocations".into(),
+            errors_metric: "Errors".into(),
+            latency_metric: "Duration".into(),
+            regions: vec![],
+            log_groups: vec![GROUP.into()],
+            operations: vec![],
+        };
+        let c = mock_client!(aws_sdk_cloudwatchlogs, RuleMode::MatchAny, &[rule]);
+        Arc::new(CloudWatchLogs::with_clients(
+            BTreeMap::from([("eu-west-1".to_string(), c)]),
+            LogGroups::plan(&boundary(), &[svc]),
+            LineParser::default(),
+        ))
+    }
+
+    fn event(id: &str, at: Millis, message: &str) -> FilteredLogEvent {
+        FilteredLogEvent::builder()
+            .event_id(id)
+            .log_stream_name("2026/03/12/[$LATEST]8d3f0a6b")
+            .timestamp(at)
+            .ingestion_time(at + 200)
+            .message(message)
+            .build()
+    }
+
+    /// FilterLogEvents answering by the quoted term it is asked for.
+    fn filter_rule(
+        seen: &Seen<FilterLogEventsInput>,
+        lines: Vec<(String, Vec<FilteredLogEvent>)>,
+    ) -> Rule {
+        let seen = seen.clone();
+        mock!(aws_sdk_cloudwatchlogs::Client::filter_log_events).then_compute_output(move |i| {
+            seen.lock().unwrap().push(i.clone());
+            let pattern = i.filter_pattern().unwrap_or_default().to_string();
+            let events = lines
+                .iter()
+                .find(|(p, _)| *p == pattern)
+                .map(|(_, e)| e.clone())
+                .unwrap_or_default();
+            FilterLogEventsOutput::builder().set_events(Some(events)).build()
+        })
+    }
+
+    fn no_summaries() -> Rule {
+        mock!(Client::get_trace_summaries).then_output(|| summaries(vec![], None))
+    }
+
+    #[tokio::test]
+    async fn a_trace_header_in_the_request_s_lines() {
+        let header = format!(
+            r#"{{"level":"INFO","correlationId":"c-9f3a","message":"calling ledger","traceHeader":"Root={};Parent=53995c3f42cd8ad8;Sampled=1"}}"#,
+            trace_id(7)
+        );
+        let seen_f: Seen<FilterLogEventsInput> = Arc::default();
+        let filter = filter_rule(
+            &seen_f,
+            vec![(r#""c-9f3a""#.into(), vec![event("e1", T0 + 61_000, &header)])],
+        );
+        let seen_b: Seen<BatchGetTracesInput> = Arc::default();
+        let batch = batch_rule(&seen_b, |_| true);
+        let sums = no_summaries();
+        let src = source(client(&[&sums, &batch])).with_logs(logs_source(&filter));
+        let (found, by) = src
+            .trace_explained(query(TraceKey::CorrelationId("c-9f3a".into())))
+            .await
+            .expect("lookup");
+        assert_eq!(by, Some(FoundBy::LogLine));
+        assert_eq!(found.trace.expect("a trace").trace_id, trace_id(7));
+        assert_eq!(seen_b.lock().unwrap()[0].trace_ids(), [trace_id(7)]);
+        let asked: Vec<Option<String>> =
+            seen_f.lock().unwrap().iter().map(|i| i.filter_pattern().map(str::to_string)).collect();
+        assert_eq!(asked, [Some(r#""c-9f3a""#.to_string())]);
+        assert_eq!(
+            by.unwrap().describe("correlation_id"),
+            "found by the trace id in its log lines (not annotated in X-Ray)"
+        );
+    }
+
+    #[tokio::test]
+    async fn the_xray_line_of_the_lambda_request() {
+        // The request's line is written by the Lambda runtime: it names the request id. The
+        // REPORT event of that request carries the XRAY TraceId line.
+        let app_line = format!(
+            "2026-03-12T09:11:40.003Z\t{RID}\tERROR\t{{\"correlationId\":\"c-9f3a\",\"message\":\"ledger timed out\"}}"
+        );
+        let report = format!(
+            "REPORT RequestId: {RID}\tDuration: 3003.12 ms\tBilled Duration: 3000 ms\tMemory Size: 512 MB\tMax Memory Used: 88 MB\t\nXRAY TraceId: {}\tSegmentId: 53995c3f42cd8ad8\tSampled: true\t\n",
+            trace_id(9)
+        );
+        let seen_f: Seen<FilterLogEventsInput> = Arc::default();
+        let filter = filter_rule(
+            &seen_f,
+            vec![
+                (r#""c-9f3a""#.into(), vec![event("e1", T0 + 60_003, &app_line)]),
+                (
+                    format!("\"{RID}\""),
+                    vec![
+                        event(
+                            "e0",
+                            T0 + 57_000,
+                            &format!("START RequestId: {RID} Version: $LATEST\n"),
+                        ),
+                        event("e1", T0 + 60_003, &app_line),
+                        event("e2", T0 + 60_010, &format!("END RequestId: {RID}\n")),
+                        event("e3", T0 + 60_010, &report),
+                    ],
+                ),
+            ],
+        );
+        let seen_b: Seen<BatchGetTracesInput> = Arc::default();
+        let batch = batch_rule(&seen_b, |_| true);
+        let sums = no_summaries();
+        let src = source(client(&[&sums, &batch])).with_logs(logs_source(&filter));
+        let (found, by) = src
+            .trace_explained(query(TraceKey::CorrelationId("c-9f3a".into())))
+            .await
+            .expect("lookup");
+        assert_eq!(by, Some(FoundBy::LambdaRequest(RID.into())));
+        assert_eq!(found.trace.expect("a trace").trace_id, trace_id(9));
+        let asked: Vec<String> = seen_f
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|i| i.filter_pattern().map(str::to_string))
+            .collect();
+        assert_eq!(asked, [r#""c-9f3a""#.to_string(), format!("\"{RID}\"")]);
+        assert_eq!(seen_b.lock().unwrap()[0].trace_ids(), [trace_id(9)]);
+    }
+
+    #[tokio::test]
+    async fn summaries_failing_still_find_it_through_the_logs_or_report_the_failure() {
+        let header = format!(
+            r#"{{"correlationId":"c-9f3a","message":"X-Amzn-Trace-Id: Root={}"}}"#,
+            trace_id(3)
+        );
+        let seen_f: Seen<FilterLogEventsInput> = Arc::default();
+        let filter = filter_rule(
+            &seen_f,
+            vec![(r#""c-9f3a""#.into(), vec![event("e1", T0 + 61_000, &header)])],
+        );
+        let denied = mock!(Client::get_trace_summaries).then_error(|| {
+            GetTraceSummariesError::generic(
+                ErrorMetadata::builder().code("AccessDeniedException").message("no").build(),
+            )
+        });
+        let seen_b: Seen<BatchGetTracesInput> = Arc::default();
+        let batch = batch_rule(&seen_b, |_| true);
+        let src = source(client(&[&denied, &batch])).with_logs(logs_source(&filter));
+        let (found, by) = src
+            .trace_explained(query(TraceKey::CorrelationId("c-9f3a".into())))
+            .await
+            .expect("found");
+        assert_eq!(by, Some(FoundBy::LogLine));
+        assert_eq!(found.trace.unwrap().trace_id, trace_id(3));
+
+        // No trace id in the lines: the summaries' failure is the answer.
+        let empty = filter_rule(&seen_f, vec![]);
+        let src = source(client(&[&denied, &batch])).with_logs(logs_source(&empty));
+        let e = src.trace(query(TraceKey::CorrelationId("c-9f3a".into()))).await.unwrap_err();
+        assert_eq!(e.kind, SourceErrorKind::Auth);
+    }
+}

@@ -258,6 +258,86 @@ fn bad_region_name_in_boundary() {
 }
 
 #[test]
+fn region_typo_in_a_service_names_the_nearest_region() {
+    let msg = load_error("service-region-typo");
+    assert_mentions(
+        &msg,
+        &[
+            "tests/fixtures/config/service-region-typo.toml",
+            "line 10",
+            "`regions`",
+            "`eu-centrl-1`",
+            "did you mean `eu-central-1`?",
+        ],
+    );
+    insta::assert_snapshot!("service_region_typo", msg);
+}
+
+#[test]
+fn region_typo_in_the_boundary_names_the_nearest_region() {
+    let msg = load_error("boundary-region-typo");
+    assert_mentions(
+        &msg,
+        &[
+            "tests/fixtures/config/boundary-region-typo.toml",
+            "line 4",
+            "`eu-wset-1`",
+            "did you mean `eu-west-1`?",
+        ],
+    );
+    insta::assert_snapshot!("boundary_region_typo", msg);
+}
+
+#[test]
+fn a_service_outside_the_boundary_is_an_error() {
+    let msg = load_error("service-outside-boundary");
+    assert_mentions(
+        &msg,
+        &[
+            "tests/fixtures/config/service-outside-boundary.toml",
+            "line 15",
+            "services[1].regions",
+            "invoice-approval-worker",
+            "us-east-1 is outside the boundary (eu-west-1, eu-central-1)",
+        ],
+    );
+    insta::assert_snapshot!("service_outside_boundary", msg);
+}
+
+#[test]
+fn discovery_is_chosen_under_aws() {
+    use warroom::config::Discover;
+    let file = parse("[aws]\ndiscover = \"application-signals\"\n").expect("parses");
+    assert_eq!(file.aws.and_then(|a| a.discover), Some(Discover::ApplicationSignals));
+    let file = parse("[aws]\ndiscover = \"lambda\"\n").expect("parses");
+    assert_eq!(file.aws.and_then(|a| a.discover), Some(Discover::Lambda));
+    let err = parse("[aws]\ndiscover = \"appsignals\"\n").expect_err("a typo");
+    assert_mentions(&err, &["line 2", "discover", "application-signals", "lambda"]);
+}
+
+#[test]
+fn every_known_region_is_accepted_and_near_misses_are_corrected() {
+    use warroom::config::{AWS_REGIONS, nearest_region, region_problem};
+    for r in AWS_REGIONS {
+        assert_eq!(region_problem(r), None, "{r}");
+        assert_eq!(nearest_region(r), *r);
+    }
+    for r in Boundary::global().regions().map(|(_, r)| r) {
+        assert!(AWS_REGIONS.contains(&r), "{r}");
+    }
+    for (typo, meant) in [
+        ("eu-centrl-1", "eu-central-1"),
+        ("us-east1", "us-east-1"),
+        ("EU-WEST-1", "eu-west-1"),
+        ("ap-southest-1", "ap-southeast-1"),
+        ("us-west-3", "us-west-1"),
+    ] {
+        assert_eq!(nearest_region(typo), meant, "{typo}");
+        assert!(region_problem(typo).is_some_and(|p| p.contains(meant)), "{typo}");
+    }
+}
+
+#[test]
 fn bad_window() {
     let msg = load_error("bad-window");
     assert_mentions(

@@ -1,8 +1,9 @@
 //! CloudWatch Logs source against a local moto server: real HTTP round trips for
 //! `FilterLogEvents`, `DescribeLogGroups` and Live Tail (through [`StripHostPrefix`]).
 //!
-//! moto ignores JSON filter patterns (every line comes back), so these tests also show that the
-//! local filtering gives exactly one request's lines. Seeding uses the mutating APIs; the
+//! moto evaluates quoted terms as CloudWatch does (and ignores JSON patterns): the correlation
+//! pattern is shown to select the JSON and the plain-text lines of a request on the server,
+//! and the local filtering to narrow them to exactly that request's lines. Seeding uses the mutating APIs; the
 //! source itself never does.
 
 mod moto;
@@ -18,7 +19,7 @@ use warroom::config::ServiceConfig;
 use warroom::model::logline::LineParser;
 use warroom::model::logstore::LogFilter;
 use warroom::model::{Boundary, Clock, Continent, Level, LogEvent, Millis};
-use warroom::source::aws::{CloudWatchLogs, FollowTiming, StripHostPrefix};
+use warroom::source::aws::{CloudWatchLogs, FollowTiming, StripHostPrefix, correlation_pattern};
 use warroom::source::{LogBatch, LogQuery, LogSource, LogUpdate, SourceErrorKind};
 
 const ESC_LINE: &str = "WARN \u{1b}[31mretrying payment\u{1b}[0m for c-1";
@@ -173,17 +174,48 @@ async fn next_batch(rx: &mut mpsc::Receiver<LogUpdate>) -> LogBatch {
 }
 
 /// Follow `q` until the first batch with lines, then close the sink; the follow must end.
-async fn follow_once(src: &Arc<CloudWatchLogs>, q: LogQuery) -> (LogBatch, LogBatch) {
+async fn follow_once(src: &Arc<CloudWatchLogs>, q: LogQuery) -> LogBatch {
     let (tx, mut rx) = mpsc::channel::<LogUpdate>(64);
     let follow = {
         let src = src.clone();
         tokio::spawn(async move { src.follow(q, Clock::Wall, tx).await })
     };
     let first = next_batch(&mut rx).await;
-    let second = next_batch(&mut rx).await;
     drop(rx);
     tokio::time::timeout(Duration::from_secs(10), follow).await.expect("follow ended").unwrap();
-    (first, second)
+    first
+}
+
+#[tokio::test]
+async fn the_correlation_pattern_selects_json_and_plain_text_lines_on_the_server() {
+    let moto = Moto::start();
+    let base = Clock::Wall.now() - 10 * 60_000;
+    seed(&moto, base, &seeds()).await;
+    let c = Client::new(&moto.sdk_config("eu-west-1").await);
+    let pattern = correlation_pattern("c-1").expect("a pattern");
+    assert_eq!(pattern, r#""c-1""#);
+    let mut raw: Vec<String> = Vec::new();
+    for group in ["/warroom/api", "/warroom/worker"] {
+        let out = c
+            .filter_log_events()
+            .log_group_name(group)
+            .start_time(base)
+            .end_time(base + 60_000)
+            .filter_pattern(&pattern)
+            .send()
+            .await
+            .expect("filter");
+        raw.extend(out.events().iter().filter_map(|e| e.message().map(str::to_string)));
+    }
+    raw.sort();
+    let all = seeds();
+    let mut want: Vec<String> = [0, 3, 4, 5, 6].iter().map(|i| all[*i].4.clone()).collect();
+    want.sort();
+    // The JSON lines with the id in `correlationId` or `correlation_id`, the plain-text line
+    // (a JSON pattern would miss it on AWS), and a line only mentioning the id (dropped by
+    // the local filter); nothing without the id.
+    assert_eq!(raw, want);
+    assert!(raw.iter().any(|l| l == ESC_LINE), "the plain-text line is found");
 }
 
 #[tokio::test]
@@ -251,21 +283,75 @@ async fn follow_uses_live_tail_within_the_boundary() {
     let src = Arc::new(source(&moto, &services).await);
     assert_eq!(src.regions(), ["eu-west-1"], "no client for us-west-2");
 
-    // Live Tail delivers the existing lines in one update and ends the stream; the session is
-    // started again and they come again. Nothing is fetched before: `from` is now.
+    // Following from `base`: the lines since then come (the first poll of a session), Live
+    // Tail replays them in one update and ends the stream; the session is started again and
+    // moto replays them again. They are shown once: after the restarts only a new line comes,
+    // once.
     let now = Clock::Wall.now();
-    let q = LogQuery { from: now, to: now, ..window(base, None) };
-    let (first, again) = follow_once(&src, q.clone()).await;
+    let q = LogQuery { from: base, to: base, ..window(base, None) };
+    let (tx, mut rx) = mpsc::channel::<LogUpdate>(64);
+    let follow = {
+        let (src, q) = (src.clone(), q.clone());
+        tokio::spawn(async move { src.follow(q, Clock::Wall, tx).await })
+    };
+    let first = next_batch(&mut rx).await;
     assert!(!first.sampled && !first.truncated);
     let api = [(0, "api"), (1, "api"), (2, "api"), (4, "api"), (5, "api"), (6, "api")];
     assert_eq!(summary(&first.events), expected(base, &api));
-    assert_eq!(summary(&again.events), summary(&first.events), "the session was restarted");
+    let c = Client::new(&moto.sdk_config("eu-west-1").await);
+    let fresh = json("correlationId", "c-4", "new after the restart");
+    c.put_log_events()
+        .log_group_name("/warroom/api")
+        .log_stream_name("i-2")
+        .log_events(
+            InputLogEvent::builder().timestamp(base + 9_000).message(&fresh).build().unwrap(),
+        )
+        .send()
+        .await
+        .expect("put a new line");
+    let second = next_batch(&mut rx).await;
+    assert_eq!(
+        summary(&second.events),
+        [(base + 9_000, "api".to_string(), "eu-west-1".to_string(), fresh.clone())],
+        "only the new line; the replayed ones are not repeated"
+    );
+    // Several more restarts (backoff 200-400 ms) replay everything again: nothing is shown.
+    let quiet = tokio::time::timeout(Duration::from_millis(2_500), async {
+        loop {
+            match rx.recv().await {
+                Some(Ok(b)) if b.events.is_empty() => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    assert!(quiet.is_err(), "no repeats after restarts, got {quiet:?}");
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(10), follow).await.expect("follow ended").unwrap();
 
     // One request: filtered like `fetch`.
     let q = LogQuery { correlation_id: Some("c-1".into()), ..q };
-    let (only, _) = follow_once(&src, q).await;
+    let only = follow_once(&src, q.clone()).await;
     assert_eq!(summary(&only.events), expected(base, &[(0, "api"), (4, "api"), (6, "api")]));
     assert_eq!(only.events[1].raw, ESC_LINE);
+    // Following from now: the replayed history is the caller's (read with `fetch`), not shown.
+    let (tx, mut rx) = mpsc::channel::<LogUpdate>(64);
+    let follow = {
+        let (src, q) = (src.clone(), LogQuery { from: now, to: now, ..q.clone() });
+        tokio::spawn(async move { src.follow(q, Clock::Wall, tx).await })
+    };
+    let replay = tokio::time::timeout(Duration::from_millis(1_500), async {
+        loop {
+            match rx.recv().await {
+                Some(Ok(b)) if b.events.is_empty() => continue,
+                other => return other,
+            }
+        }
+    })
+    .await;
+    assert!(replay.is_err(), "history before `from` is not followed: {replay:?}");
+    drop(rx);
+    tokio::time::timeout(Duration::from_secs(10), follow).await.expect("follow ended").unwrap();
 
     // Outside the boundary: an error, no lines.
     let (tx, mut rx) = mpsc::channel::<LogUpdate>(4);

@@ -102,6 +102,23 @@ pub struct Row {
     pub hotspot: Option<String>,
 }
 
+/// A service the cockpit knows without metrics (configured or discovered): what the
+/// drill-down lists while metrics are missing, so the user can still reach logs, traces and
+/// failing requests.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct KnownService {
+    pub name: String,
+    /// Regions it runs in; empty = every region of the boundary.
+    pub regions: Vec<String>,
+    pub operations: Vec<String>,
+}
+
+impl KnownService {
+    pub fn runs_in(&self, region: &str) -> bool {
+        self.regions.is_empty() || self.regions.iter().any(|r| r == region)
+    }
+}
+
 /// The failing requests of the operation on top of the stack.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Failing {
@@ -288,6 +305,8 @@ pub struct App {
     pub logs: LogPane,
     pub trace: TracePane,
     pub changes: ChangePane,
+    /// Services known without metrics (see [`KnownService`]).
+    pub services: Vec<KnownService>,
     pub investigation: crate::model::investigation::Investigation,
     /// The timeline's selection and this session's marks (for undo).
     pub timeline: TimelinePane,
@@ -340,6 +359,7 @@ impl App {
             logs: LogPane::default(),
             trace: TracePane::default(),
             changes: ChangePane::default(),
+            services: Vec::new(),
             investigation: Default::default(),
             timeline: TimelinePane::default(),
             pending: Vec::new(),
@@ -356,6 +376,48 @@ impl App {
         };
         app.recompute();
         app
+    }
+
+    /// Services (and their operations) to list when metrics are missing.
+    pub fn with_services(mut self, services: Vec<KnownService>) -> Self {
+        self.services = services;
+        self.recompute();
+        self
+    }
+
+    /// The rows of the current view without metrics: the boundary's regions, the known
+    /// services of a region, the operations of a service. Only once metrics failed or when
+    /// services are known (live sources), so the demo's first frame stays as it was.
+    fn rows_without_metrics(&self) -> Vec<Row> {
+        if self.services.is_empty() && self.metrics_error.is_none() {
+            return Vec::new();
+        }
+        let row = |name: &str, group: Option<&str>, error: Option<String>| Row {
+            name: name.to_string(),
+            group: group.map(str::to_string),
+            stats: None,
+            error,
+            hotspot: None,
+        };
+        match self.view() {
+            View::Overview => {
+                let error = self.metrics_error.as_ref().map(|(e, _)| e.message.clone());
+                self.boundary.regions().map(|(c, r)| row(r, Some(c), error.clone())).collect()
+            }
+            View::Region { region } => self
+                .services
+                .iter()
+                .filter(|s| s.runs_in(region))
+                .map(|s| row(&s.name, None, None))
+                .collect(),
+            View::Service { region, service } => self
+                .services
+                .iter()
+                .filter(|s| s.name == *service && s.runs_in(region))
+                .flat_map(|s| s.operations.iter().map(|o| row(o, None, None)))
+                .collect(),
+            View::Operation { .. } | View::Trace { .. } => Vec::new(),
+        }
     }
 
     /// The redactor while redaction is on. The correlation id under investigation (the log
@@ -797,6 +859,8 @@ impl App {
     fn drill_in(&mut self) -> Vec<Effect> {
         // A failing request opens its waterfall (and the log tail on its correlation id).
         if let Some(r) = self.selected_request() {
+            // A request found by its trace (X-Ray, a Lambda REPORT) without a correlation id
+            // opens by its trace id.
             let key = match (&r.trace_id, r.correlation_id.is_empty()) {
                 (Some(t), true) => TraceKey::TraceId(t.clone()),
                 _ => TraceKey::CorrelationId(r.correlation_id.clone()),
@@ -1033,7 +1097,13 @@ impl App {
                 return self.sync_logs();
             }
             SourceMsg::Metrics { result: Err(e), received } => {
+                // The other panes do not wait for metrics: without them the rows come from
+                // the boundary and the known services, and logs and changes are read anyway.
                 self.metrics_error = Some((e, received));
+                self.recompute();
+                let mut fx = self.sync_logs();
+                fx.extend(self.fetch_changes());
+                return fx;
             }
             SourceMsg::Failing { generation, result } if self.is_evidence_reply(generation) => {
                 self.on_evidence(result);
@@ -1062,7 +1132,10 @@ impl App {
     /// Runs when data or the view changes, never while drawing.
     pub fn recompute(&mut self) {
         let Some(snap) = self.metrics.clone() else {
-            self.rows.clear();
+            self.rows = self.rows_without_metrics();
+            let count = self.row_count();
+            let l = self.level_mut();
+            l.selected = l.selected.min(count.saturating_sub(1));
             return;
         };
         let (w, b) = (self.window, self.baseline);
@@ -1116,7 +1189,8 @@ impl App {
                         hotspot: None,
                     })
                     .collect(),
-                None => Vec::new(),
+                // The region did not answer: its known services, to drill into.
+                None => self.rows_without_metrics(),
             },
             View::Trace { .. } => Vec::new(),
             View::Service { region, service } | View::Operation { region, service, .. } => {
@@ -1132,7 +1206,7 @@ impl App {
                             hotspot: None,
                         })
                         .collect(),
-                    None => Vec::new(),
+                    None => self.rows_without_metrics(),
                 }
             }
         };

@@ -104,9 +104,38 @@ pub fn safe_json(json: &str) -> String {
     out
 }
 
-/// Run the command; `Ok(false)` when nothing matched.
-pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> {
-    let super::Headless { cfg, scenario, regions, evidence, mode, redactor } =
+/// How a headless command that reads several regions ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Every region answered and something was printed (exit 0).
+    Found,
+    /// Every region answered, nothing matched (exit 1).
+    Nothing,
+    /// Some regions failed (each named on stderr); what the others returned was printed
+    /// (exit 3). Every region failing is an error (exit 2).
+    Partial,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Found => 0,
+            Outcome::Nothing => 1,
+            Outcome::Partial => 3,
+        }
+    }
+}
+
+/// One region's failure as stderr shows it: `eu-central-1: message — hint`.
+pub fn region_failure(region: &str, e: &crate::source::SourceError) -> String {
+    let hint = e.hint.as_ref().map(|h| format!(" — {h}")).unwrap_or_default();
+    sanitize(&format!("{region}: {}{hint}", e.message))
+}
+
+/// Run the command. Regions are read one by one; a failing one is named on stderr and the
+/// others still print (see [`Outcome`]).
+pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, String> {
+    let super::Headless { mut cfg, scenario, regions, evidence, mode, redactor } =
         super::headless(&args.cockpit, &args.source, super::Kind::Logs)?;
     let (source, now) = match (mode, scenario) {
         (super::Mode::Evidence, _) => {
@@ -121,12 +150,27 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyLogs::Sim(sources.0), Some(clock.now()))
         }
-        _ => (super::aws_logs(&cfg).await, Some(crate::tui::wall_now())),
+        _ => {
+            super::check_aws_profile(&cfg).await?;
+            if let Some(line) = super::aws_discover(&mut cfg).await {
+                eprintln!("warroom: {line}");
+            }
+            (super::aws_logs(&cfg).await, Some(crate::tui::wall_now()))
+        }
     };
     let default = (mode != super::Mode::Evidence).then_some(cfg.window);
     let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut events = Vec::new();
+    let mut failed: Vec<String> = Vec::new();
+    let mut answered: Vec<&str> = Vec::new();
     for r in &regions {
+        // A region where no service has log groups has nothing to read: said, not a failure.
+        if let AnyLogs::Aws(a) = &source
+            && !a.regions().contains(&r.as_str())
+        {
+            eprintln!("warroom logs: {r}: no log groups there (skipped)");
+            continue;
+        }
         let q = LogQuery {
             region: r.clone(),
             correlation_id: args.correlation_id.clone(),
@@ -134,10 +178,16 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
             to,
             limit: args.limit,
         };
-        let batch = source.fetch(q).await.map_err(|e| {
-            let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
-            format!("{r}: {}{hint}", e.message)
-        })?;
+        let batch = match source.fetch(q).await {
+            Ok(b) => b,
+            Err(e) => {
+                let line = region_failure(r, &e);
+                eprintln!("warroom logs: {line}");
+                failed.push(line);
+                continue;
+            }
+        };
+        answered.push(r);
         if batch.truncated {
             eprintln!(
                 "warroom logs: {r}: more than {} lines; the oldest were left out",
@@ -145,6 +195,9 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
             );
         }
         events.extend(batch.events);
+    }
+    if !regions.is_empty() && failed.len() == regions.len() {
+        return Err(format!("every region failed: {}", failed.join("; ")));
     }
     // Files hold lines of any time: the range is applied here too.
     events.retain(|e| e.at >= from && e.at < to);
@@ -178,7 +231,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
         match writeln!(out, "{line}") {
             Ok(()) => {}
             // The reader went away (`| head`): not an error.
-            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(true),
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(Outcome::Found),
             Err(e) => return Err(format!("cannot write: {e}")),
         }
     }
@@ -206,9 +259,17 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<bool, String> 
         });
         eprintln!(
             "warroom logs: no lines{what} in {}{}",
-            regions.join(", "),
+            answered.join(", "),
             when.unwrap_or_default()
         );
     }
-    Ok(store.shown() > 0)
+    if !failed.is_empty() {
+        eprintln!(
+            "warroom logs: partial result: {} of {} regions failed (named above)",
+            failed.len(),
+            regions.len()
+        );
+        return Ok(Outcome::Partial);
+    }
+    Ok(if store.shown() > 0 { Outcome::Found } else { Outcome::Nothing })
 }

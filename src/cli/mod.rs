@@ -10,12 +10,14 @@ pub mod trace;
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
 use crate::model::{Boundary, Clock, Millis};
-use crate::source::aws::{CloudTrailChanges, CloudWatchLogs, CloudWatchMetrics, XRayTraces};
+use crate::source::aws::{
+    AwsRequests, CloudTrailChanges, CloudWatchLogs, CloudWatchMetrics, XRayTraces,
+};
 use crate::source::evidence::{Evidence, EvidenceMetrics, EvidencePaths, Kind};
 use crate::source::files::{FileChanges, FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
-    LogBatch, LogQuery, LogSource, LogUpdate, NoChanges, NoLogs, NoRequests, NoTraces, SourceError,
+    LogBatch, LogQuery, LogSource, LogUpdate, NoChanges, NoLogs, NoTraces, SourceError,
     TraceLookup, TraceQuery, TraceSource,
 };
 use crate::tui::Sources;
@@ -195,11 +197,9 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
             format!("--continent {c}: not in the boundary ({})", names.join(", "))
         })?;
     }
-    if cfg.source == SourceKind::Aws && cfg.services.is_empty() {
-        return Err(format!(
-            "the aws source needs [[services]] in the config file{}: see config.example.toml",
-            cfg.path.as_ref().map(|p| format!(" ({})", p.display())).unwrap_or_default()
-        ));
+    if cfg.source == SourceKind::Aws && cfg.services.is_empty() && cfg.discover.is_none() {
+        // Nothing listed: the services come from Application Signals.
+        cfg.discover = Some(crate::config::Discover::ApplicationSignals);
     }
     let evidence = evidence_paths(args)?;
     let asked_demo = args.demo.is_some() || args.scenario.is_some();
@@ -414,6 +414,58 @@ impl crate::source::ChangeSource for AnyChanges {
     }
 }
 
+/// `[aws] discover`: add the services found (Application Signals or Lambda) to the configured
+/// ones (a configured service of the same name wins). Returns a line for the status bar.
+pub async fn aws_discover(cfg: &mut Config) -> Option<String> {
+    let how = cfg.discover?;
+    let shared = crate::source::aws::load_sdk_config(cfg.aws_profile.as_deref()).await;
+    let found =
+        crate::source::aws::discover(&shared, &cfg.boundary, how, crate::tui::wall_now()).await;
+    for (region, e) in &found.failures {
+        tracing::warn!(region = %region, error = %e, "service discovery failed");
+    }
+    let before = cfg.services.len();
+    for svc in found.services {
+        if !cfg.services.iter().any(|s| s.name == svc.name) {
+            cfg.services.push(svc);
+        }
+    }
+    let what = match how {
+        crate::config::Discover::ApplicationSignals => "Application Signals",
+        crate::config::Discover::Lambda => "Lambda",
+    };
+    let mut line = format!("{what}: {} services discovered", cfg.services.len() - before);
+    if let Some((region, e)) = found.failures.first() {
+        let hint = e.hint.as_ref().map(|h| format!(" — {h}")).unwrap_or_default();
+        line.push_str(&format!("; {region}: {}{hint}", e.message));
+        if found.failures.len() > 1 {
+            line.push_str(&format!(" (and {} more regions)", found.failures.len() - 1));
+        }
+    }
+    Some(line)
+}
+
+/// The configured services as the drill-down lists them while metrics are missing.
+pub fn known_services(cfg: &Config) -> Vec<crate::app::KnownService> {
+    cfg.services
+        .iter()
+        .map(|s| crate::app::KnownService {
+            name: s.name.clone(),
+            regions: s.regions.clone(),
+            operations: s.operations.iter().map(|o| o.name.clone()).collect(),
+        })
+        .collect()
+}
+
+/// An explicitly chosen AWS profile (`--profile`, `[aws] profile`) must exist: refused with
+/// the fix before any call, instead of failing every call later.
+pub async fn check_aws_profile(cfg: &Config) -> Result<(), String> {
+    match &cfg.aws_profile {
+        Some(p) => crate::source::aws::check_profile(p).await,
+        None => Ok(()),
+    }
+}
+
 /// The change source of the AWS cockpit: CloudTrail LookupEvents in the boundary.
 pub async fn aws_changes(cfg: &Config) -> AnyChanges {
     let c = CloudTrailChanges::from_env(cfg.boundary.clone(), cfg.aws_profile.as_deref()).await;
@@ -454,9 +506,22 @@ impl TraceSource for AnyTraces {
 }
 
 /// The trace source of the AWS cockpit: X-Ray in the boundary's regions.
+/// When no trace is annotated with the correlation id, the request's log lines are read for
+/// trace ids (when log groups are configured).
 pub async fn aws_traces(cfg: &Config) -> AnyTraces {
     let x = XRayTraces::from_env(cfg.boundary.clone(), cfg.aws_profile.as_deref()).await;
-    AnyTraces::Aws(Arc::new(x.with_correlation_key(&cfg.correlation_annotation)))
+    let mut x = x.with_correlation_key(&cfg.correlation_annotation);
+    if let AnyLogs::Aws(logs) = aws_logs(cfg).await {
+        x = x.with_logs(logs);
+    }
+    AnyTraces::Aws(Arc::new(x))
+}
+
+/// The failing requests of the AWS cockpit: X-Ray and Logs Insights in the boundary.
+pub async fn aws_requests(cfg: &Config) -> AwsRequests {
+    let shared = crate::source::aws::load_sdk_config(cfg.aws_profile.as_deref()).await;
+    AwsRequests::from_sdk_config(&shared, cfg.boundary.clone(), &cfg.services, cfg.line_parser())
+        .with_correlation_key(&cfg.correlation_annotation)
 }
 
 /// Traces from files (`--traces PATH…`, `warroom trace --source PATH…`).
@@ -619,6 +684,8 @@ impl Sources for DemoSources {
 #[derive(Clone)]
 pub struct AwsSources {
     pub metrics: Arc<CloudWatchMetrics>,
+    /// The operation's failing requests: X-Ray summaries and Logs Insights error lines.
+    pub requests: Arc<AwsRequests>,
     pub logs: Arc<AnyLogs>,
     pub traces: Arc<AnyTraces>,
     pub changes: Arc<AnyChanges>,
@@ -627,7 +694,7 @@ pub struct AwsSources {
 
 impl Sources for AwsSources {
     type Metrics = CloudWatchMetrics;
-    type Requests = NoRequests;
+    type Requests = AwsRequests;
     type Logs = AnyLogs;
     type Traces = AnyTraces;
     type Changes = AnyChanges;
@@ -643,8 +710,8 @@ impl Sources for AwsSources {
     fn logs(&self) -> Arc<AnyLogs> {
         self.logs.clone()
     }
-    fn requests(&self) -> Arc<NoRequests> {
-        Arc::new(NoRequests)
+    fn requests(&self) -> Arc<AwsRequests> {
+        self.requests.clone()
     }
     fn refresh(&self) -> Option<Duration> {
         Some(self.refresh)
@@ -715,7 +782,8 @@ pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
 pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
     let alert = read_alert(&mut args)?;
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
-    let Setup { mode, evidence, config: cfg, scenario, keymap, theme, theme_dir, redactor } = setup;
+    let Setup { mode, evidence, config: mut cfg, scenario, keymap, theme, theme_dir, redactor } =
+        setup;
     let looks = crate::ui::Looks { theme, dir: theme_dir };
     let e = anyhow::Error::msg;
     // Evidence files given beside the demo or AWS replace those panes' sources.
@@ -783,6 +851,8 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             .await
         }
         _ => {
+            check_aws_profile(&cfg).await.map_err(anyhow::Error::msg)?;
+            let discovered = aws_discover(&mut cfg).await;
             let metrics = CloudWatchMetrics::from_env(
                 cfg.boundary.clone(),
                 cfg.services.clone(),
@@ -804,12 +874,25 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             let sources = AwsSources {
                 changes,
                 metrics: Arc::new(metrics),
+                requests: Arc::new(aws_requests(&cfg).await),
                 logs,
                 traces,
                 refresh: Duration::from_millis(cfg.refresh as u64),
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
-            let app = new_app(Clock::Wall, info)?;
+            let mut app =
+                App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
+                    .with_log_store(cfg.log_capacity, cfg.line_parser())
+                    .with_services(known_services(&cfg));
+            dress(&mut app, &args, &cfg, &redactor);
+            start_region(&mut app, args.region.as_deref())?;
+            start_investigation(&mut app, args.resume)?;
+            if let Some(line) = discovered {
+                app.message = Some((line, cfg.services.is_empty()));
+            }
+            if let Some(a) = &alert {
+                apply_alert(&mut app, a)?;
+            }
             crate::tui::run(app, looks, sources, |_| {
                 Err(":scenario works in the demo only".to_string())
             })

@@ -1,6 +1,7 @@
 //! `warroom trace`: a request's waterfall as text (indented tree, offsets, durations,
 //! markers) or its parsed trace as JSON; the same sources and layout as the pane.
 
+use super::logs::{Outcome, region_failure};
 use super::{AnyTraces, CockpitArgs};
 use crate::analysis::fmt_ms;
 use crate::analysis::waterfall::{layout, marker};
@@ -107,9 +108,10 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
     sanitize_lines(&out)
 }
 
-/// Run the command; `Ok(false)` when no trace was found (the similar ones are on stderr).
-pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String> {
-    let super::Headless { cfg, scenario, regions, evidence, mode, redactor } =
+/// Run the command: `Nothing` when no trace was found (the similar ones are on stderr),
+/// `Partial` when none was found and some regions failed (each named on stderr).
+pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, String> {
+    let super::Headless { mut cfg, scenario, regions, evidence, mode, redactor } =
         super::headless(&args.cockpit, &args.source, super::Kind::Traces)?;
     let (source, now) = match (mode, scenario) {
         (super::Mode::Evidence, _) => {
@@ -124,7 +126,13 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyTraces::Sim(sources.0), Some(clock.now()))
         }
-        _ => (super::aws_traces(&cfg).await, Some(crate::tui::wall_now())),
+        _ => {
+            super::check_aws_profile(&cfg).await?;
+            if let Some(line) = super::aws_discover(&mut cfg).await {
+                eprintln!("warroom: {line}");
+            }
+            (super::aws_traces(&cfg).await, Some(crate::tui::wall_now()))
+        }
     };
     let evidence_mode = mode == super::Mode::Evidence;
     let key = match (&args.correlation_id, &args.trace_id) {
@@ -135,6 +143,7 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
     let default = (!evidence_mode).then_some(cfg.window);
     let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut found = TraceLookup::default();
+    let mut failed: Vec<String> = Vec::new();
     for region in &regions {
         let q = TraceQuery {
             region: region.clone(),
@@ -144,10 +153,25 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
             service: None,
             operation: None,
         };
-        let l = source.trace(q).await.map_err(|e| {
-            let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
-            format!("{region}: {}{hint}", e.message)
-        })?;
+        let answer = match &source {
+            // X-Ray says how it found the trace (its annotation, or the request's log lines).
+            AnyTraces::Aws(x) => x.trace_explained(q).await.map(|(l, by)| {
+                if let (Some(_), Some(by)) = (&l.trace, by) {
+                    eprintln!("warroom trace: {region}: {}", by.describe(x.correlation_key()));
+                }
+                l
+            }),
+            _ => source.trace(q).await,
+        };
+        let l = match answer {
+            Ok(l) => l,
+            Err(e) => {
+                let line = region_failure(region, &e);
+                eprintln!("warroom trace: {line}");
+                failed.push(line);
+                continue;
+            }
+        };
         if l.trace.is_some() {
             found = l;
             break;
@@ -155,6 +179,9 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
         if found.similar.is_empty() {
             found.similar = l.similar;
         }
+    }
+    if found.trace.is_none() && !regions.is_empty() && failed.len() == regions.len() {
+        return Err(format!("every region failed: {}", failed.join("; ")));
     }
     let Some(t) = found.trace else {
         let what = match &key {
@@ -165,7 +192,15 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
             eprintln!("similar traces (failing first; open one with --trace-id):");
             eprint!("{}", similar_text(&found.similar));
         }
-        return Ok(false);
+        if !failed.is_empty() {
+            eprintln!(
+                "warroom trace: partial result: {} of {} regions failed (named above); the trace may be there",
+                failed.len(),
+                regions.len()
+            );
+            return Ok(Outcome::Partial);
+        }
+        return Ok(Outcome::Nothing);
     };
     let mut t = t;
     if let Some(r) = &redactor {
@@ -182,6 +217,6 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<bool, String>
     };
     match out.write_all(text.as_bytes()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(format!("cannot write: {e}")),
-        _ => Ok(true),
+        _ => Ok(Outcome::Found),
     }
 }

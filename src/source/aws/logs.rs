@@ -16,7 +16,8 @@
 //! `startTime`/`endTime` for `[from, to)`), followed through `nextToken` even when a page is
 //! empty. The newest `limit` lines are kept (`truncated` says when older ones were left out),
 //! deduplicated by `eventId` and returned in time order. A correlation id is pushed to the
-//! service as a filter pattern (see [`correlation_pattern`]) and the lines are filtered again
+//! service as a quoted-term filter pattern, which matches JSON and plain-text events alike
+//! (see [`correlation_pattern`] for why not a JSON pattern) and the lines are filtered again
 //! locally with [`LogFilter::matches`], so a server that ignores (part of) the pattern changes
 //! nothing.
 //!
@@ -35,7 +36,9 @@
 //! reaches the 3 h limit, with an exponential backoff unless it ran long enough to count as
 //! healthy. While Live Tail is down the groups are polled with `FilterLogEvents` every few
 //! seconds, and when a session starts the lines since the last one ended are fetched so that
-//! nothing falls into the gap. Errors are sent to the sink as `Err` and following goes on;
+//! nothing falls into the gap. Every line of a follow passes one [`Delivered`] record, so a
+//! line is sent once however often a restarted session replays it or a poll overlaps a
+//! session, and each batch is in time order. Errors are sent to the sink as `Err` and following goes on;
 //! everything stops when the sink closes.
 //!
 //! Nothing here calls a mutating API.
@@ -74,7 +77,7 @@ const DESCRIBE_TPS: u32 = 5;
 
 const FILTER_OP: &str = "CloudWatch Logs FilterLogEvents";
 const DESCRIBE_OP: &str = "CloudWatch Logs DescribeLogGroups";
-const TAIL_OP: &str = "CloudWatch Logs Live Tail";
+const TAIL_OP: &str = "CloudWatch Logs StartLiveTail";
 const GROUPS_HINT: &str = "check the log-groups of the services in the config";
 
 // ---------------------------------------------------------------------------------------------
@@ -161,45 +164,26 @@ fn quoted(s: &str) -> String {
     out
 }
 
-/// The CloudWatch Logs filter pattern that finds the lines of correlation id `id`:
+/// The CloudWatch Logs filter pattern that finds the lines of correlation id `id`: the id as
+/// a quoted term, `"c-9f3a6e1d"` (`"` and `\` escaped with a backslash).
 ///
-/// * a JSON pattern over the configured `fields`, e.g.
-///   `{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") }` (an id of digits is also
-///   compared as a number: `($.rid = "42") || ($.rid = 42)`);
-/// * the quoted term `"c-1"` (the id anywhere in the line) when a field cannot be written as
-///   a property selector (see [`json_selector`]), when no field is configured or when the JSON
-///   pattern would be longer than [`MAX_FILTER_PATTERN_LEN`];
-/// * `None` (no pattern: the caller filters locally) for an empty id, an id with control
-///   characters or an id too long even for the term.
+/// Why a quoted term and not a JSON pattern such as `{ $.correlationId = "c-9f3a6e1d" }`:
+/// CloudWatch Logs evaluates a JSON pattern only against events that are JSON, so every
+/// plain-text line that carries the id (Lambda runtime lines, a stack trace, a coloured error
+/// line, a proxy's access log) would be missed. A quoted term matches the raw text of every
+/// event, JSON or not, wherever the id appears in it (the hyphens of an id are fine inside the
+/// quotes). It may match a little more than the request (an id that is a prefix of another,
+/// a `*`, which CloudWatch reads as a wildcard): the lines are always filtered again locally
+/// with the configured correlation fields, so the extra lines cost bandwidth, never a wrong
+/// answer.
 ///
-/// A `*` in the id is a wildcard to CloudWatch; the pattern then matches more lines than it
-/// should, which the local filter takes care of.
-pub fn correlation_pattern(fields: &[String], id: &str) -> Option<String> {
+/// `None` (no pattern: the caller filters locally) for an empty id, an id with control
+/// characters or an id longer than [`MAX_FILTER_PATTERN_LEN`] allows.
+pub fn correlation_pattern(id: &str) -> Option<String> {
     if id.is_empty() || id.chars().any(char::is_control) {
         return None;
     }
-    let value = quoted(id);
-    // The parser also takes numbers as ids (`"rid": 12345`): compare those as numbers too.
-    let number = (id.len() <= 15 && id.bytes().all(|b| b.is_ascii_digit())).then_some(id);
-    let selectors: Option<Vec<String>> = fields.iter().map(|f| json_selector(f)).collect();
-    let conditions: Vec<String> = selectors
-        .unwrap_or_default()
-        .iter()
-        .flat_map(|sel| {
-            std::iter::once(format!("{sel} = {value}"))
-                .chain(number.map(|n| format!("{sel} = {n}")))
-        })
-        .collect();
-    let json = match conditions.as_slice() {
-        [] => None,
-        [one] => Some(format!("{{ {one} }}")),
-        many => Some(format!(
-            "{{ {} }}",
-            many.iter().map(|c| format!("({c})")).collect::<Vec<_>>().join(" || ")
-        )),
-    };
-    json.filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN)
-        .or_else(|| Some(value).filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN))
+    Some(quoted(id)).filter(|p| p.len() <= MAX_FILTER_PATTERN_LEN)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -439,7 +423,7 @@ impl CloudWatchLogs {
 
     /// The filter pattern for a correlation id with the parser's correlation fields.
     pub fn pattern(&self, correlation_id: Option<&str>) -> Option<String> {
-        correlation_id.and_then(|id| correlation_pattern(&self.parser.correlation_fields, id))
+        correlation_id.and_then(correlation_pattern)
     }
 
     /// The client and groups of a region, or why there are none. Makes no call.
@@ -483,8 +467,25 @@ impl CloudWatchLogs {
     ) -> Result<LogBatch, SourceError> {
         let mut kept = Collector::new(limit, correlation_id);
         if to > from {
+            // A group that does not exist (a discovered function that never logged, a typo)
+            // leaves the others readable; it is an error only when no group exists. Following
+            // names each missing group in the pane.
+            let mut missing: Option<SourceError> = None;
+            let mut found = 0;
             for group in groups {
-                self.filter_group(rc, region, group, pattern, from, to, &mut kept).await?;
+                match self.filter_group(rc, region, group, pattern, from, to, &mut kept).await {
+                    Ok(()) => found += 1,
+                    Err(e) if e.message.contains("ResourceNotFound") => {
+                        tracing::warn!(group = %group.name, region, "log group does not exist");
+                        missing.get_or_insert(e);
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            if found == 0
+                && let Some(e) = missing
+            {
+                return Err(e);
             }
         }
         Ok(kept.finish())
@@ -677,6 +678,7 @@ impl LogSource for CloudWatchLogs {
             pattern: self.pattern(q.correlation_id.as_deref()),
             clock: &clock,
             sink: &sink,
+            delivered: Default::default(),
         };
         let sessions = futures_util::future::join_all(
             groups.chunks(MAX_GROUPS_PER_SESSION).map(|chunk| tail.run(chunk)),
@@ -700,6 +702,56 @@ enum SessionEnd {
     Failed(SourceError),
 }
 
+/// Lines remembered per follow to drop repeats.
+const MAX_REMEMBERED: usize = 200_000;
+/// How far behind the newest delivered line repeats are still recognised.
+const REMEMBER_MS: Millis = 30 * 60_000;
+
+/// The lines one follow has delivered, across its sessions, polls and restarts, so none is
+/// delivered twice. Live Tail events carry no event id, so a line is known by its service, its
+/// timestamp and its text (the same for a line whether Live Tail or `FilterLogEvents` brought
+/// it): two identical lines of one service in the same millisecond are shown once.
+#[derive(Debug, Default)]
+pub struct Delivered {
+    seen: HashMap<u64, Millis>,
+    newest: Millis,
+}
+
+impl Delivered {
+    fn key(e: &LogEvent) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        (e.at, e.service.as_str(), e.raw.as_str()).hash(&mut h);
+        h.finish()
+    }
+
+    /// The events not delivered before, in time order, remembered from now on.
+    pub fn admit(&mut self, mut events: Vec<LogEvent>) -> Vec<LogEvent> {
+        events.sort_by_key(|e| e.at);
+        events.retain(|e| self.seen.insert(Self::key(e), e.at).is_none());
+        if let Some(last) = events.last() {
+            self.newest = self.newest.max(last.at);
+        }
+        if self.seen.len() > MAX_REMEMBERED {
+            let keep_from = self.newest - REMEMBER_MS;
+            self.seen.retain(|_, at| *at >= keep_from);
+            if self.seen.len() > MAX_REMEMBERED {
+                self.seen.clear();
+            }
+        }
+        events
+    }
+
+    /// How many lines are remembered.
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
 /// What one follow shares between its sessions.
 struct Tail<'a> {
     src: &'a CloudWatchLogs,
@@ -708,6 +760,8 @@ struct Tail<'a> {
     pattern: Option<String>,
     clock: &'a Clock,
     sink: &'a mpsc::Sender<LogUpdate>,
+    /// Every line sent so far, by all sessions of this follow.
+    delivered: std::sync::Mutex<Delivered>,
 }
 
 /// The state of one session's loop.
@@ -733,6 +787,21 @@ impl<'g> Follower<'g> {
 
 impl Tail<'_> {
     async fn send(&self, f: &mut Follower<'_>, update: LogUpdate) {
+        // Repeats (a restarted session's replay, a poll overlapping a session) are dropped
+        // here, where every line of the follow passes.
+        let update = match update {
+            Ok(mut batch) => {
+                let had_lines = !batch.events.is_empty();
+                let mut delivered = self.delivered.lock().unwrap_or_else(|e| e.into_inner());
+                batch.events = delivered.admit(std::mem::take(&mut batch.events));
+                drop(delivered);
+                if had_lines && batch.events.is_empty() && !f.failing {
+                    return;
+                }
+                Ok(batch)
+            }
+            Err(e) => Err(e),
+        };
         f.failing = update.is_err();
         // A closed sink ends the whole follow (see `follow`).
         let _ = self.sink.send(update).await;
@@ -824,6 +893,11 @@ impl Tail<'_> {
                     let mut events = Vec::with_capacity(update.session_results().len());
                     for ev in update.session_results() {
                         let Some(message) = ev.message() else { continue };
+                        // Lines from before the follow's start were the caller's history
+                        // (read with `fetch`); a session replaying them would show them twice.
+                        if ev.timestamp().is_some_and(|t| t < self.q.from) {
+                            continue;
+                        }
                         let service = ev.log_group_identifier().and_then(|id| {
                             let id = id.trim_end_matches(":*");
                             services
@@ -915,69 +989,69 @@ impl Tail<'_> {
 mod tests {
     use super::*;
 
-    fn fields(names: &[&str]) -> Vec<String> {
-        names.iter().map(|s| s.to_string()).collect()
+    #[test]
+    fn delivered_lines_are_not_repeated_and_come_in_time_order() {
+        let parser = LineParser::default();
+        let ev = |at: Millis, service: &str, raw: &str| {
+            parser.parse(
+                raw,
+                LineContext { at: Some(at), region: Some("eu-west-1"), service: Some(service) },
+            )
+        };
+        let mut d = Delivered::default();
+        let first = d.admit(vec![ev(3, "api", "c"), ev(1, "api", "a"), ev(2, "api", "b")]);
+        let raws = |v: &[LogEvent]| v.iter().map(|e| e.raw.clone()).collect::<Vec<_>>();
+        assert_eq!(raws(&first), ["a", "b", "c"]);
+        // A restarted session replays a and b and brings d; the same text at another time or
+        // of another service is another line.
+        let again = d.admit(vec![ev(1, "api", "a"), ev(4, "api", "d"), ev(2, "api", "b")]);
+        assert_eq!(raws(&again), ["d"]);
+        let other = d.admit(vec![ev(5, "api", "a"), ev(1, "worker", "a"), ev(5, "api", "a")]);
+        assert_eq!(raws(&other), ["a", "a"]);
+        assert_eq!(d.len(), 6);
     }
 
     #[test]
-    fn json_pattern_over_the_correlation_fields() {
-        assert_eq!(
-            correlation_pattern(&fields(&["correlationId", "correlation_id"]), "c-1").as_deref(),
-            Some(r#"{ ($.correlationId = "c-1") || ($.correlation_id = "c-1") }"#)
-        );
-        assert_eq!(
-            correlation_pattern(&fields(&["correlationId"]), "c-1").as_deref(),
-            Some(r#"{ $.correlationId = "c-1" }"#)
-        );
-        // Hyphens are allowed in selectors; dots walk into nested objects.
-        assert_eq!(
-            correlation_pattern(&fields(&["x-correlation-id", "headers.x-request-id"]), "c-1")
-                .as_deref(),
-            Some(r#"{ ($.x-correlation-id = "c-1") || ($.headers.x-request-id = "c-1") }"#)
-        );
+    fn delivered_forgets_old_lines_when_it_holds_too_many() {
+        let mut d = Delivered::default();
+        let parser = LineParser::default();
+        let many: Vec<LogEvent> = (0..MAX_REMEMBERED as Millis + 10)
+            .map(|i| {
+                let ctx = LineContext { at: Some(i * 1_000), region: None, service: Some("api") };
+                parser.parse(&format!("l{i}"), ctx)
+            })
+            .collect();
+        assert_eq!(d.admit(many).len(), MAX_REMEMBERED + 10);
+        assert!(d.len() <= MAX_REMEMBERED, "{}", d.len());
+        assert!(!d.is_empty(), "the newest lines are still known");
     }
 
     #[test]
-    fn numeric_ids_are_also_compared_as_numbers() {
-        assert_eq!(
-            correlation_pattern(&fields(&["rid"]), "12345").as_deref(),
-            Some(r#"{ ($.rid = "12345") || ($.rid = 12345) }"#)
-        );
-        assert_eq!(
-            correlation_pattern(&fields(&["rid"]), "12a").as_deref(),
-            Some(r#"{ $.rid = "12a" }"#)
-        );
+    fn the_id_is_a_quoted_term() {
+        assert_eq!(correlation_pattern("c-9f3a6e1d").as_deref(), Some(r#""c-9f3a6e1d""#));
+        assert_eq!(correlation_pattern("12345").as_deref(), Some(r#""12345""#));
+        assert_eq!(correlation_pattern(r#"a"b\c"#).as_deref(), Some(r#""a\"b\\c""#));
     }
 
     #[test]
-    fn quotes_and_backslashes_are_escaped() {
+    fn selectors_of_correlation_fields() {
+        assert_eq!(json_selector("correlationId").as_deref(), Some("$.correlationId"));
         assert_eq!(
-            correlation_pattern(&fields(&["rid"]), r#"a"b\c"#).as_deref(),
-            Some(r#"{ $.rid = "a\"b\\c" }"#)
+            json_selector("headers.x-request-id").as_deref(),
+            Some("$.headers.x-request-id")
         );
-        assert_eq!(correlation_pattern(&fields(&["@rid"]), r#"a"b"#).as_deref(), Some(r#""a\"b""#));
-    }
-
-    #[test]
-    fn fields_that_cannot_be_selected_fall_back_to_the_term() {
         for bad in ["@requestId", "request id", "a..b", "", "x[0]", "é", "a.", "$.x"] {
             assert_eq!(json_selector(bad), None, "{bad:?}");
-            let fs = fields(&["correlationId", bad]);
-            assert_eq!(correlation_pattern(&fs, "c-1").as_deref(), Some(r#""c-1""#), "{bad:?}");
         }
-        assert_eq!(correlation_pattern(&[], "c-1").as_deref(), Some(r#""c-1""#));
     }
 
     #[test]
     fn unusable_ids_push_no_pattern() {
-        let fs = fields(&["correlationId"]);
-        assert_eq!(correlation_pattern(&fs, ""), None);
-        assert_eq!(correlation_pattern(&fs, "c-1\nc-2"), None);
-        // Too long for a JSON pattern: the term; too long for the term: nothing.
-        let long = "x".repeat(MAX_FILTER_PATTERN_LEN - 40);
-        let many = fields(&["a", "b", "c"]);
-        assert_eq!(correlation_pattern(&many, &long), Some(format!("\"{long}\"")));
-        assert_eq!(correlation_pattern(&fs, &"x".repeat(MAX_FILTER_PATTERN_LEN)), None);
+        assert_eq!(correlation_pattern(""), None);
+        assert_eq!(correlation_pattern("c-1\nc-2"), None);
+        let longest = "x".repeat(MAX_FILTER_PATTERN_LEN - 2);
+        assert_eq!(correlation_pattern(&longest), Some(format!("\"{longest}\"")));
+        assert_eq!(correlation_pattern(&"x".repeat(MAX_FILTER_PATTERN_LEN - 1)), None);
     }
 
     #[test]

@@ -88,8 +88,11 @@ impl Stat {
         }
     }
 
-    fn statistic(self) -> &'static str {
+    /// The statistic fetched for this series of `service`. Application Signals publishes no
+    /// request count: its requests are the `SampleCount` of `Latency`.
+    fn statistic(self, service: &ServiceConfig) -> &'static str {
         match self {
+            Stat::Requests if super::discovery::is_application_signals(service) => "SampleCount",
             Stat::Requests | Stat::Errors => "Sum",
             Stat::P50 => "p50",
             Stat::P99 => "p99",
@@ -262,7 +265,7 @@ fn build_queries(specs: &[SeriesSpec<'_>]) -> Vec<MetricDataQuery> {
             let metric_stat = MetricStat::builder()
                 .metric(metric)
                 .period(PERIOD_SECS)
-                .stat(stat.statistic())
+                .stat(stat.statistic(spec.service))
                 .build();
             queries.push(
                 MetricDataQuery::builder()
@@ -421,9 +424,18 @@ impl MetricsSource for CloudWatchMetrics {
         }
         if !regions.is_empty() && failures.len() == regions.len() {
             let (_, first) = &failures[0];
-            let message = failures
+            // Regions failing the same way are named together, so the line stays short
+            // enough for the hint to fit beside it.
+            let mut same: Vec<(Vec<&str>, &str)> = Vec::new();
+            for (r, e) in &failures {
+                match same.iter_mut().find(|(_, m)| *m == e.message) {
+                    Some((rs, _)) => rs.push(r),
+                    None => same.push((vec![r], &e.message)),
+                }
+            }
+            let message = same
                 .iter()
-                .map(|(r, e)| format!("{r}: {}", e.message))
+                .map(|(rs, m)| format!("{}: {m}", rs.join(", ")))
                 .collect::<Vec<_>>()
                 .join("; ");
             let mut err = SourceError::new(first.kind, format!("every region failed: {message}"));

@@ -38,6 +38,7 @@
 //! would only cost more calls; the cockpit never turns it on.
 
 use super::error::from_sdk;
+use super::fallback::FoundBy;
 use crate::model::{Boundary, Trace, TraceSummary};
 use crate::source::xray::{DEFAULT_CORRELATION_KEY, parse_segments_with, summarize};
 use crate::source::{SourceError, SourceErrorKind, TraceKey, TraceLookup, TraceQuery, TraceSource};
@@ -60,6 +61,10 @@ pub const MAX_ANNOTATION_LEN: usize = 1000;
 const MAX_SUMMARY_PAGES: usize = 50;
 /// Pages of summaries followed when looking for similar traces.
 const MAX_SIMILAR_PAGES: usize = 5;
+/// Log lines read per request when looking for its trace ids.
+const FALLBACK_LINES: usize = 500;
+/// Lambda requests whose runtime lines are read for an `XRAY TraceId` line.
+const MAX_LAMBDA_REQUESTS: usize = 3;
 /// Pages of one `BatchGetTraces` call followed.
 const MAX_BATCH_PAGES: usize = 20;
 
@@ -166,7 +171,10 @@ fn annotation_text(v: &AnnotationValue) -> Option<String> {
 }
 
 /// An SDK trace summary as the model's.
-fn summary_of(s: &aws_sdk_xray::types::TraceSummary, correlation_key: &str) -> TraceSummary {
+pub(super) fn summary_of(
+    s: &aws_sdk_xray::types::TraceSummary,
+    correlation_key: &str,
+) -> TraceSummary {
     let http = s.http();
     let operation = match (http.and_then(|h| h.http_method()), http.and_then(|h| h.http_url())) {
         (Some(m), Some(u)) => format!("{m} {}", url_path(u)),
@@ -213,6 +221,9 @@ pub struct XRayTraces {
     clients: BTreeMap<String, Client>,
     correlation_key: String,
     match_locally: bool,
+    /// The request's log lines, for trace ids when no trace is annotated (see
+    /// [`super::fallback`]).
+    logs: Option<std::sync::Arc<super::CloudWatchLogs>>,
 }
 
 impl std::fmt::Debug for XRayTraces {
@@ -261,7 +272,15 @@ impl XRayTraces {
             clients,
             correlation_key: DEFAULT_CORRELATION_KEY.to_string(),
             match_locally: false,
+            logs: None,
         }
+    }
+
+    /// Look for trace ids in the request's log lines (read from `logs`) when X-Ray has no
+    /// trace annotated with its correlation id.
+    pub fn with_logs(mut self, logs: std::sync::Arc<super::CloudWatchLogs>) -> Self {
+        self.logs = Some(logs);
+        self
     }
 
     /// Read the correlation id from the annotation `key` instead of `correlation_id`.
@@ -436,12 +455,16 @@ impl XRayTraces {
             .collect())
     }
 
-    async fn lookup(&self, client: &Client, q: &TraceQuery) -> Result<TraceLookup, SourceError> {
+    async fn lookup(
+        &self,
+        client: &Client,
+        q: &TraceQuery,
+    ) -> Result<(TraceLookup, Option<FoundBy>), SourceError> {
         let expression = filter_expression(&q.key, &self.correlation_key).map_err(|e| {
             SourceError::new(SourceErrorKind::Invalid, e)
                 .with_hint("check the correlation id and the X-Ray annotation key in the config")
         })?;
-        let docs: Documents = match (&q.key, expression) {
+        let (docs, found_by): (Documents, Option<FoundBy>) = match (&q.key, expression) {
             (TraceKey::TraceId(id), _) => {
                 if id.trim().is_empty() {
                     return Err(SourceError::new(
@@ -449,36 +472,138 @@ impl XRayTraces {
                         "the trace id is empty",
                     ));
                 }
-                self.documents(client, std::slice::from_ref(id)).await?
+                (self.documents(client, std::slice::from_ref(id)).await?, None)
             }
-            (TraceKey::CorrelationId(cid), _) if self.match_locally => self
-                .window_traces(client, q)
-                .await?
-                .into_iter()
-                .filter(|(_, t)| t.spans.iter().any(|s| s.correlation_id.as_ref() == Some(cid)))
-                .take(MAX_TRACES_PER_REQUEST)
-                .map(|(d, t)| (t.trace_id, d))
-                .collect(),
-            (TraceKey::CorrelationId(_), expression) => {
-                let found = self
-                    .summaries(
-                        client,
-                        q,
-                        expression.as_deref(),
-                        MAX_TRACES_PER_REQUEST,
-                        MAX_SUMMARY_PAGES,
-                    )
-                    .await?;
-                let ids: Vec<String> =
-                    found.into_iter().take(MAX_TRACES_PER_REQUEST).map(|s| s.trace_id).collect();
-                self.documents(client, &ids).await?
+            (TraceKey::CorrelationId(cid), expression) => {
+                let annotated: Result<Documents, SourceError> = if self.match_locally {
+                    self.window_traces(client, q).await.map(|traces| {
+                        traces
+                            .into_iter()
+                            .filter(|(_, t)| {
+                                t.spans.iter().any(|s| s.correlation_id.as_ref() == Some(cid))
+                            })
+                            .take(MAX_TRACES_PER_REQUEST)
+                            .map(|(d, t)| (t.trace_id, d))
+                            .collect()
+                    })
+                } else {
+                    match self
+                        .summaries(
+                            client,
+                            q,
+                            expression.as_deref(),
+                            MAX_TRACES_PER_REQUEST,
+                            MAX_SUMMARY_PAGES,
+                        )
+                        .await
+                    {
+                        Ok(found) => {
+                            let ids: Vec<String> = found
+                                .into_iter()
+                                .take(MAX_TRACES_PER_REQUEST)
+                                .map(|s| s.trace_id)
+                                .collect();
+                            self.documents(client, &ids).await
+                        }
+                        Err(e) => Err(e),
+                    }
+                };
+                match annotated {
+                    Ok(docs) if !docs.is_empty() => (docs, Some(FoundBy::Annotation)),
+                    annotated => {
+                        // Not annotated (or the search failed): the request's log lines.
+                        let failure = annotated.err();
+                        match self.via_logs(client, q, cid).await {
+                            Ok(Some((docs, by))) => (docs, Some(by)),
+                            Ok(None) => match failure {
+                                Some(e) => return Err(e),
+                                None => (Vec::new(), None),
+                            },
+                            Err(log_err) => {
+                                tracing::warn!(error = %log_err, "trace ids from the logs");
+                                match failure {
+                                    Some(e) => return Err(e),
+                                    None => (Vec::new(), None),
+                                }
+                            }
+                        }
+                    }
+                }
             }
         };
         if docs.is_empty() {
             let similar = self.similar(client, q).await?;
-            return Ok(TraceLookup { trace: None, similar });
+            return Ok((TraceLookup { trace: None, similar }, None));
         }
-        Ok(TraceLookup { trace: Some(self.parse(q, &docs)?), similar: Vec::new() })
+        let lookup = TraceLookup { trace: Some(self.parse(q, &docs)?), similar: Vec::new() };
+        Ok((lookup, found_by))
+    }
+
+    /// The trace of correlation id `cid` through its log lines: trace ids they name, or the
+    /// `XRAY TraceId` line of the Lambda request that served them. `None` when they name none
+    /// or X-Ray has none of the traces named.
+    async fn via_logs(
+        &self,
+        client: &Client,
+        q: &TraceQuery,
+        cid: &str,
+    ) -> Result<Option<(Documents, FoundBy)>, SourceError> {
+        use super::fallback::{request_ids_of, trace_ids_of, xray_line_trace_id};
+        use crate::source::{LogQuery, LogSource};
+        let Some(logs) = &self.logs else { return Ok(None) };
+        let read = |id: &str| LogQuery {
+            region: q.region.clone(),
+            correlation_id: Some(id.to_string()),
+            from: q.from,
+            to: q.to,
+            limit: FALLBACK_LINES,
+        };
+        let lines = logs.fetch(read(cid)).await?.events;
+        let ids: Vec<String> =
+            trace_ids_of(&lines).into_iter().take(MAX_TRACES_PER_REQUEST).collect();
+        if !ids.is_empty() {
+            let docs = self.documents(client, &ids).await?;
+            if !docs.is_empty() {
+                return Ok(Some((docs, FoundBy::LogLine)));
+            }
+        }
+        for rid in request_ids_of(&lines).into_iter().take(MAX_LAMBDA_REQUESTS) {
+            let runtime = logs.fetch(read(&rid)).await?.events;
+            let mut ids: Vec<String> = Vec::new();
+            for e in &runtime {
+                for line in e.raw.lines() {
+                    if let Some(t) = xray_line_trace_id(line)
+                        && !ids.iter().any(|i| i == t)
+                    {
+                        ids.push(t.to_string());
+                    }
+                }
+            }
+            if ids.is_empty() {
+                continue;
+            }
+            let docs = self.documents(client, &ids).await?;
+            if !docs.is_empty() {
+                return Ok(Some((docs, FoundBy::LambdaRequest(rid))));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Like [`TraceSource::trace`], and how the trace was found (by its annotation, or
+    /// through the request's log lines); `None` for a trace id read directly or no trace.
+    pub async fn trace_explained(
+        &self,
+        q: TraceQuery,
+    ) -> Result<(TraceLookup, Option<FoundBy>), SourceError> {
+        let client = self.client(&q.region)?;
+        if matches!(q.key, TraceKey::CorrelationId(_)) && q.to <= q.from {
+            return Err(SourceError::new(
+                SourceErrorKind::Invalid,
+                "the time window to search for the trace is empty",
+            ));
+        }
+        self.lookup(client, &q).await
     }
 }
 
@@ -488,14 +613,11 @@ impl TraceSource for XRayTraces {
     }
 
     async fn trace(&self, q: TraceQuery) -> Result<TraceLookup, SourceError> {
-        let client = self.client(&q.region)?;
-        if matches!(q.key, TraceKey::CorrelationId(_)) && q.to <= q.from {
-            return Err(SourceError::new(
-                SourceErrorKind::Invalid,
-                "the time window to search for the trace is empty",
-            ));
+        let (lookup, found_by) = self.trace_explained(q).await?;
+        if let (Some(t), Some(by)) = (&lookup.trace, &found_by) {
+            tracing::info!(trace = %t.trace_id, how = %by.describe(&self.correlation_key), "trace found");
         }
-        self.lookup(client, &q).await
+        Ok(lookup)
     }
 }
 
