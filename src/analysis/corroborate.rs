@@ -457,6 +457,7 @@ mod tests {
             tenant: None,
             operation: None,
             trace_id: None,
+            request_id: None,
             raw: raw.into(),
         };
         let logs =

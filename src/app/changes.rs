@@ -192,21 +192,36 @@ impl App {
     /// Rank the changes against the anomaly in view and against the incident (when data or
     /// the view changed).
     pub fn rank_suspects(&mut self) {
-        let (anomaly, incident) = match &self.metrics {
+        let scope = self.anomaly_scope();
+        let (mut anomaly, mut incident) = match &self.metrics {
             Some(m) => {
                 let incident = suspects::incident(
                     m,
                     self.boundary.regions().map(|(_, r)| r),
                     self.window,
                     self.baseline,
-                );
-                let anomaly = self.anomaly_scope().and_then(|(region, service)| {
-                    suspects::anomaly(m, &region, service.as_deref(), self.window, self.baseline)
+                )
+                .map(|a| crate::analysis::requests::refine_onset(m, a));
+                let anomaly = scope.as_ref().and_then(|(region, service)| {
+                    suspects::anomaly(m, region, service.as_deref(), self.window, self.baseline)
+                        .map(|a| crate::analysis::requests::refine_onset(m, a))
                 });
                 (anomaly, incident)
             }
             None => (None, None),
         };
+        // An onset the engineer set wins; with no anomaly detected it names the view's.
+        if let Some(t) = self.onset {
+            anomaly = match (anomaly, scope) {
+                (Some(a), _) => Some(Anomaly { onset: t, ..a }),
+                (None, Some((region, service))) => Some(Anomaly { region, service, onset: t }),
+                (None, None) => None,
+            };
+            incident = match incident {
+                Some(i) => Some(Anomaly { onset: t, ..i }),
+                None => anomaly.clone(),
+            };
+        }
         self.changes.suspects = anomaly.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
         self.changes.incident_suspects =
             incident.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();

@@ -56,6 +56,17 @@ pub struct StoredLine {
     region: u16,
     service: u16,
     pub level: Level,
+    /// What the source knew about a plain-text line that its text does not say (a Lambda
+    /// runtime line joined to its request): kept so that showing it again keeps it.
+    joined: Option<Box<Joined>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Joined {
+    correlation_id: Option<String>,
+    trace_id: Option<String>,
+    request_id: Option<String>,
+    tenant: Option<String>,
 }
 
 impl StoredLine {
@@ -262,6 +273,20 @@ impl LogStore {
         } else {
             e.raw
         };
+        // JSON lines say their fields again when parsed; text lines may not.
+        let joined = (!raw.trim_start().starts_with('{')
+            && (e.correlation_id.is_some()
+                || e.trace_id.is_some()
+                || e.request_id.is_some()
+                || e.tenant.is_some()))
+        .then(|| {
+            Box::new(Joined {
+                correlation_id: e.correlation_id,
+                trace_id: e.trace_id,
+                request_id: e.request_id,
+                tenant: e.tenant,
+            })
+        });
         let line = StoredLine {
             at: e.at,
             cid,
@@ -269,6 +294,7 @@ impl LogStore {
             region,
             service,
             level: e.level,
+            joined,
         };
         self.bytes += line.raw.len();
         let seq = self.first_seq + self.lines.len() as u64;
@@ -424,6 +450,12 @@ impl LogStore {
         e.level = l.level;
         e.region = self.region_of(l).to_string();
         e.service = self.service_of(l).to_string();
+        if let Some(j) = &l.joined {
+            e.correlation_id = e.correlation_id.or_else(|| j.correlation_id.clone());
+            e.trace_id = e.trace_id.or_else(|| j.trace_id.clone());
+            e.request_id = e.request_id.or_else(|| j.request_id.clone());
+            e.tenant = e.tenant.or_else(|| j.tenant.clone());
+        }
         Some(e)
     }
 
