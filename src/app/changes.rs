@@ -193,7 +193,7 @@ impl App {
     /// the view changed).
     pub fn rank_suspects(&mut self) {
         let scope = self.anomaly_scope();
-        let (mut anomaly, mut incident) = match &self.metrics {
+        let (mut anomaly, incident) = match &self.metrics {
             Some(m) => {
                 let incident = suspects::incident(
                     m,
@@ -202,8 +202,8 @@ impl App {
                     self.baseline,
                 )
                 .map(|a| crate::analysis::requests::refine_onset(m, a));
-                let anomaly = scope.as_ref().and_then(|(region, service)| {
-                    suspects::anomaly(m, region, service.as_deref(), self.window, self.baseline)
+                let anomaly = scope.clone().and_then(|(region, service)| {
+                    suspects::anomaly(m, &region, service.as_deref(), self.window, self.baseline)
                         .map(|a| crate::analysis::requests::refine_onset(m, a))
                 });
                 (anomaly, incident)

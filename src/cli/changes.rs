@@ -2,7 +2,7 @@
 //! from the same sources and ranking as the cockpit.
 
 use super::{AnyChanges, CockpitArgs};
-use crate::analysis::change_kind::{GLOBAL_REGION, facts};
+use crate::analysis::change_kind::facts;
 use crate::analysis::corroborate::Evidence;
 use crate::analysis::suspects::{Anomaly, Context, anomaly, rank_with};
 use crate::model::text::{sanitize, short_resource};
@@ -124,27 +124,23 @@ async fn read(
     // Evidence files' global-service events (recorded in us-east-1) count for every region;
     // a live lookup reads the regions asked for only.
     let mut regions = h.regions.clone();
-    let evidence = matches!(origin, Origin::Evidence(_));
-    if evidence && !regions.iter().any(|r| r == GLOBAL_REGION) {
-        regions.push(GLOBAL_REGION.to_string());
+    if matches!(origin, Origin::Evidence(_)) && !regions.iter().any(|r| r == global) {
+        regions.push(global.to_string());
     }
     for region in &regions {
         let q = ChangeQuery { region: region.clone(), from, to, include_read_only: args.all };
-        let found = match source.changes(q).await {
-            Ok(found) => found,
-            // Outside the boundary the evidence may have nothing to say of the region.
-            Err(_) if !h.regions.contains(region) => Vec::new(),
-            Err(e) => {
-                let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
-                return Err(format!("{region}: {}{hint}", e.message));
-            }
-        };
-        let outside = !h.regions.contains(region);
-        all.extend(
-            found
-                .into_iter()
-                .filter(|c| c.at >= from && c.at < to)
-                .filter(|c| !outside || facts(c).global),
+        let mut got = source.changes(q).await.map_err(|e| {
+            let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
+            format!("{region}: {}{hint}", e.message)
+        })?;
+        if !h.regions.contains(region) {
+            got.retain(|c| facts(c).global);
+        }
+        all.extend(got.into_iter().filter(|c| c.at >= from && c.at < to));
+    }
+    if matches!(origin, Origin::Aws) && !regions.iter().any(|r| r == global) {
+        eprintln!(
+            "warroom: global events (IAM, STS, Organizations, Route 53, CloudFront) are recorded in {global}, which is not read"
         );
     }
     if matches!(origin, Origin::Aws) && !regions.iter().any(|r| r == GLOBAL_REGION) {
@@ -263,7 +259,8 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         );
         return Ok(false);
     };
-    // The demo's failing requests and warning lines since the onset are the evidence.
+    // The failing requests and warning lines since the onset are the evidence: the demo's,
+    // or the evidence files'.
     let (failures, logs) = match (&origin, now) {
         (Origin::Demo(sc), Some(now)) if now > a.onset => {
             let (sources, _, _) =
@@ -282,6 +279,34 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
                     l.level >= crate::model::Level::Warn
                         && a.service.as_deref().is_none_or(|s| l.service == s)
                 })
+                .collect();
+            (failures, logs)
+        }
+        (Origin::Evidence(ev), Some(now)) if now > a.onset => {
+            let in_scope = |region: &str, service: &str| {
+                region == a.region && a.service.as_deref().is_none_or(|s| s == service)
+            };
+            let failures: Vec<_> = ev
+                .metrics
+                .requests()
+                .iter()
+                .filter(|r| {
+                    r.outcome.is_failure() && r.at >= a.onset && in_scope(&r.region, &r.service)
+                })
+                .cloned()
+                .collect();
+            let logs: Vec<_> = ev
+                .logs
+                .as_ref()
+                .map(|l| l.events())
+                .unwrap_or_default()
+                .iter()
+                .filter(|l| {
+                    l.level >= crate::model::Level::Warn
+                        && l.at >= a.onset
+                        && in_scope(&l.region, &l.service)
+                })
+                .cloned()
                 .collect();
             (failures, logs)
         }
@@ -328,15 +353,12 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
             Format::Jsonl | Format::Json => {
                 let mut c = c.clone();
                 c.raw.clear();
-                let reason = crate::redact::text(h.redactor.as_deref(), &s.reason).into_owned();
+                let red = |t: &str| crate::redact::text(h.redactor.as_deref(), t).into_owned();
                 let row = serde_json::json!({
                     "rank": k + 1,
                     "score": s.score,
-                    "reason": reason,
-                    "kind": s.kind.label(),
-                    "evidence": s.checks.iter().map(|c| serde_json::json!({
-                        "holds": c.holds, "text": c.text, "weight": c.weight,
-                    })).collect::<Vec<_>>(),
+                    "reason": red(&s.reason),
+                    "checks": s.checks.iter().map(|x| red(&x.line())).collect::<Vec<_>>(),
                     "onset": crate::model::format_iso(a.onset),
                     "anomaly_region": a.region,
                     "anomaly_service": a.service,

@@ -11,6 +11,14 @@ use serde_json::{Map, Value};
 /// megabytes cannot exhaust memory.
 pub const MAX_LINE_BYTES: usize = 16 * 1024;
 
+/// The longest JSON line read for its fields (longer ones are read as text).
+pub const MAX_PARSE_BYTES: usize = 4 << 20;
+
+/// Whether a line was cut by [`cap_line`].
+pub fn was_cut(raw: &str) -> bool {
+    raw.len() > MAX_LINE_BYTES && raw.ends_with(" more bytes]") && raw.contains(" … [line cut: ")
+}
+
 /// What the source knows about a line besides its text.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct LineContext<'a> {
@@ -67,15 +75,24 @@ impl LineParser {
 
     /// Parse one line. Never fails: a line that is not JSON (or is cut JSON) is kept as text.
     pub fn parse(&self, raw: &str, ctx: LineContext<'_>) -> LogEvent {
-        let raw = cap_line(raw);
-        let trimmed = raw.trim();
-        let json = if trimmed.starts_with('{') {
-            serde_json::from_str::<Map<String, Value>>(trimmed).ok()
+        // A JSON line is read whole (up to MAX_PARSE_BYTES) before it is cut for keeping, so
+        // a long error with its stack trace keeps its level, time and ids.
+        let whole = raw.trim();
+        let json = if whole.starts_with('{') && whole.len() <= MAX_PARSE_BYTES {
+            serde_json::from_str::<Map<String, Value>>(whole).ok()
         } else {
             None
         };
+        let raw = cap_line(raw);
+        let trimmed = raw.trim();
         match json {
-            Some(obj) => self.parse_json(&obj, raw, ctx),
+            Some(obj) => {
+                let mut e = self.parse_json(&obj, raw, ctx);
+                if e.message.len() > MAX_LINE_BYTES {
+                    e.message = cap_line(&e.message);
+                }
+                e
+            }
             None => {
                 // Colour codes are not part of what was said: a coloured ERROR is the level.
                 let text = lambda::strip_ansi(trimmed);
@@ -412,6 +429,28 @@ mod tests {
         assert!(e.raw.contains('\u{1b}'), "the line as written is kept");
         let e = p(r#"{"level":"\u001b[33mWARN\u001b[0m","message":"\u001b[33mslow\u001b[0m"}"#);
         assert_eq!((e.level, e.message.as_str()), (Level::Warn, "slow"));
+    }
+
+    #[test]
+    fn a_long_json_line_is_read_before_it_is_cut() {
+        let stack = "at handler (/var/task/app.js:41:7)\\n".repeat(600);
+        let raw = format!(
+            r#"{{"timestamp":"2026-11-19T13:42:05.106Z","level":"error","correlationId":"c-1","region":"eu-west-1","message":"boom","stack":"{stack}"}}"#
+        );
+        assert!(raw.len() > MAX_LINE_BYTES);
+        let e = p(&raw);
+        assert_eq!(e.level, Level::Error);
+        assert_eq!(e.correlation_id.as_deref(), Some("c-1"));
+        assert_eq!(e.region, "eu-west-1");
+        assert_eq!(crate::model::format_hms(e.at), "13:42:05");
+        assert!(was_cut(&e.raw) && e.raw.len() < MAX_LINE_BYTES + 64);
+        // Kept in the store, shown again with its fields.
+        let mut store = crate::model::logstore::LogStore::new(10, 1 << 20, LineParser::default());
+        store.push(e);
+        let shown = store.event(0).unwrap();
+        assert_eq!(shown.correlation_id.as_deref(), Some("c-1"));
+        assert_eq!(shown.message, "boom");
+        assert_eq!(shown.level, Level::Error);
     }
 
     #[test]

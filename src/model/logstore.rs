@@ -63,6 +63,8 @@ pub struct StoredLine {
 
 #[derive(Clone, Debug, PartialEq)]
 struct Joined {
+    /// The message of a JSON line read whole and kept cut.
+    message: Option<String>,
     correlation_id: Option<String>,
     trace_id: Option<String>,
     request_id: Option<String>,
@@ -274,13 +276,16 @@ impl LogStore {
             e.raw
         };
         // JSON lines say their fields again when parsed; text lines may not.
-        let joined = (!raw.trim_start().starts_with('{')
-            && (e.correlation_id.is_some()
+        let cut = super::logline::was_cut(&raw);
+        let joined = ((cut || !raw.trim_start().starts_with('{'))
+            && (cut
+                || e.correlation_id.is_some()
                 || e.trace_id.is_some()
                 || e.request_id.is_some()
                 || e.tenant.is_some()))
         .then(|| {
             Box::new(Joined {
+                message: cut.then_some(e.message),
                 correlation_id: e.correlation_id,
                 trace_id: e.trace_id,
                 request_id: e.request_id,
@@ -451,6 +456,9 @@ impl LogStore {
         e.region = self.region_of(l).to_string();
         e.service = self.service_of(l).to_string();
         if let Some(j) = &l.joined {
+            if let Some(m) = &j.message {
+                e.message.clone_from(m);
+            }
             e.correlation_id = e.correlation_id.or_else(|| j.correlation_id.clone());
             e.trace_id = e.trace_id.or_else(|| j.trace_id.clone());
             e.request_id = e.request_id.or_else(|| j.request_id.clone());

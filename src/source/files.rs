@@ -35,6 +35,12 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     let f =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // A FIFO or a device would be read forever: evidence is files.
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(format!("{}: not a regular file", path.display())),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
     let mut head = [0u8; 2];
     let n = (&f).take(2).read(&mut head).unwrap_or(0);
     let mut f = f;
@@ -208,6 +214,16 @@ struct Followed {
     origin: Origin,
     /// Where reading stopped (complete lines only).
     end: u64,
+    /// The file's inode: another one at the path is a rotated log, read from its start.
+    inode: u64,
+}
+
+/// The most bytes read for one line of a followed file; a longer line is kept cut.
+const FOLLOW_CHUNK: u64 = 64 << 20;
+
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| m.ino()).unwrap_or(0)
 }
 
 /// Lines of one or more files, time order.
@@ -255,7 +271,7 @@ impl FileLogs {
                 f.parse(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
             if lines && !bytes.starts_with(&GZIP_MAGIC) {
                 let end = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
-                f.follow.push(Followed { path: path.clone(), origin, end });
+                f.follow.push(Followed { path: path.clone(), origin, end, inode: inode(path) });
             }
             f.events.extend(events);
         }
@@ -400,18 +416,31 @@ impl FileLogs {
 
     /// Lines appended to a followed file since the last read (complete lines only).
     fn read_new(&self, f: &mut Followed) -> std::io::Result<Vec<LogEvent>> {
+        use std::os::unix::fs::MetadataExt;
         let mut file = std::fs::File::open(&f.path)?;
-        let len = file.metadata()?.len();
-        if len < f.end {
-            f.end = 0; // truncated or rotated: read from the start
+        let meta = file.metadata()?;
+        let len = meta.len();
+        if meta.ino() != f.inode {
+            // Rotated (moved away and created again): the new file from its first line.
+            f.inode = meta.ino();
+            f.end = 0;
+        } else if len < f.end {
+            f.end = 0; // truncated (copytruncate): read from the start
         }
         if len == f.end {
             return Ok(Vec::new());
         }
         file.seek(SeekFrom::Start(f.end))?;
         let mut buf = Vec::new();
-        file.take(64 << 20).read_to_end(&mut buf)?;
-        let Some(last_nl) = buf.iter().rposition(|&b| b == b'\n') else { return Ok(Vec::new()) };
+        file.take(FOLLOW_CHUNK).read_to_end(&mut buf)?;
+        let Some(last_nl) = buf.iter().rposition(|&b| b == b'\n') else {
+            if buf.len() as u64 >= FOLLOW_CHUNK {
+                // One line longer than a chunk: kept cut, and reading goes on after it.
+                f.end += buf.len() as u64;
+                return Ok(self.lines(&buf, &f.origin));
+            }
+            return Ok(Vec::new());
+        };
         f.end += last_nl as u64 + 1;
         Ok(self.lines(&buf[..last_nl], &f.origin))
     }
@@ -686,6 +715,44 @@ mod tests {
         let f =
             FileTraces::load(&write("batches.json", text.as_bytes()), "correlation_id").unwrap();
         assert_eq!(f.traces().len(), 2);
+    }
+
+    #[test]
+    fn a_followed_file_is_read_on_after_rotation_and_truncation() {
+        let p = write("follow.log", b"{\"message\":\"one\"}\n");
+        let f = FileLogs::load(&p, LineParser::default(), "eu-west-1").unwrap();
+        let mut fol = f.follow[0].clone();
+        // Rotation: moved away, a new file created at the path.
+        std::fs::rename(&p, p.with_extension("1")).unwrap();
+        std::fs::write(&p, b"{\"message\":\"two\"}\n{\"message\":\"three\"}\n").unwrap();
+        let got: Vec<String> =
+            f.read_new(&mut fol).unwrap().into_iter().map(|e| e.message).collect();
+        assert_eq!(got, ["two", "three"], "the new file from its first line");
+        // Truncation (copytruncate), then a new line.
+        std::fs::write(&p, b"{\"message\":\"four\"}\n").unwrap();
+        let got: Vec<String> =
+            f.read_new(&mut fol).unwrap().into_iter().map(|e| e.message).collect();
+        assert_eq!(got, ["four"]);
+        assert!(f.read_new(&mut fol).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_fifo_is_not_evidence() {
+        let p = std::env::temp_dir().join(format!("warroom-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        let made = std::process::Command::new("mkfifo").arg(&p).status();
+        if made.is_ok_and(|s| s.success()) {
+            let reader = std::thread::spawn({
+                let p = p.clone();
+                move || read_file(&p).err()
+            });
+            // Opening a FIFO for reading waits for a writer: give it one that writes nothing.
+            let w = std::fs::OpenOptions::new().write(true).open(&p);
+            let err = reader.join().unwrap().expect("refused");
+            drop(w);
+            assert!(err.contains("not a regular file"), "{err}");
+            let _ = std::fs::remove_file(&p);
+        }
     }
 
     #[test]
