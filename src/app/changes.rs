@@ -217,10 +217,6 @@ impl App {
                 (None, Some((region, service))) => Some(Anomaly { region, service, onset: t }),
                 (None, None) => None,
             };
-            incident = match incident {
-                Some(i) => Some(Anomaly { onset: t, ..i }),
-                None => anomaly.clone(),
-            };
         }
         self.changes.suspects = anomaly.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
         self.changes.incident_suspects =

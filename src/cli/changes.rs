@@ -121,8 +121,9 @@ async fn read(
     };
     let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut all = Vec::new();
-    // Evidence files' global-service events (recorded in us-east-1) count for every region;
-    // a live lookup reads the regions asked for only.
+    // A file's global-service events (recorded in us-east-1) count for every region; a live
+    // lookup reads the regions asked for only.
+    let global = crate::analysis::change_kind::GLOBAL_REGION;
     let mut regions = h.regions.clone();
     if matches!(origin, Origin::Evidence(_)) && !regions.iter().any(|r| r == global) {
         regions.push(global.to_string());
@@ -143,13 +144,6 @@ async fn read(
             "warroom: global events (IAM, STS, Organizations, Route 53, CloudFront) are recorded in {global}, which is not read"
         );
     }
-    if matches!(origin, Origin::Aws) && !regions.iter().any(|r| r == GLOBAL_REGION) {
-        eprintln!(
-            "warroom: global events (IAM, STS, Organizations, Route 53, CloudFront) are recorded in {GLOBAL_REGION}, which is not read"
-        );
-    }
-    all.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
-    all.dedup_by(|a, b| a.id == b.id && !a.id.is_empty());
     all.sort_by_key(|c| std::cmp::Reverse(c.at));
     Ok((all, now, h, origin))
 }
