@@ -189,6 +189,11 @@ pub fn silent_failures(i: &Input) -> Vec<(String, usize, Vec<u16>)> {
     out
 }
 
+/// `answered 504`, or `failed` without an HTTP status (a Lambda invocation).
+fn answered(status: u16) -> String {
+    if status == 0 { "failed".to_string() } else { format!("answered {status}") }
+}
+
 fn when(t: Millis, onset: Option<Millis>) -> String {
     match onset {
         Some(o) if t >= o => format!("{} ({} after the onset)", iso(t), span_text(t - o)),
@@ -310,11 +315,11 @@ pub fn markdown(i: &Input) -> String {
         let cut = if i.failures_complete { "" } else { " (of the failing requests read)" };
         let _ = writeln!(
             out,
-            "- First error{cut}: {} {} {} answered {} after {}: {} (correlation id `{}`)",
+            "- First error{cut}: {} {} {} {} after {}: {} (correlation id `{}`)",
             when(r.at, onset),
             md(&r.service),
             md(&r.operation),
-            r.status,
+            answered(r.status),
             fmt_ms(r.duration_ms),
             if r.message.is_empty() { "no message".to_string() } else { md(&r.message) },
             md(&r.correlation_id)
@@ -432,10 +437,10 @@ pub fn markdown(i: &Input) -> String {
         items.push((
             r.at,
             format!(
-                "first error: {} {} answered {}{}",
+                "first error: {} {} {}{}",
                 md(&r.service),
                 md(&r.operation),
-                r.status,
+                answered(r.status),
                 if r.message.is_empty() { String::new() } else { format!(": {}", md(&r.message)) }
             ),
         ));

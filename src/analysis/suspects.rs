@@ -188,6 +188,14 @@ fn scope_of(
             if services.iter().any(|s| ctx.dependencies.contains(s)) {
                 return (0.6, format!("global · the execution role {r} of a dependency"));
             }
+            // A role named after the service (`settlement-worker-role`), when nothing says
+            // whose role it is.
+            if services.is_empty()
+                && let Some(s) = &a.service
+                && named_after(r, s)
+            {
+                return (0.8, format!("global · the role {r}, named after the service"));
+            }
         }
         return (0.3, "global service".to_string());
     }
@@ -199,6 +207,19 @@ fn scope_of(
         _ => (0.5, "same region"),
     };
     (score, text.to_string())
+}
+
+/// `role` is named after `service`: it starts or ends with the service's name at a word
+/// boundary (`settlement-worker-role`, `role-settlement-worker`, `settlement-worker`).
+fn named_after(role: &str, service: &str) -> bool {
+    let (r, s) = (role.to_ascii_lowercase(), service.to_ascii_lowercase());
+    if s.len() < 3 {
+        return false;
+    }
+    let sep = |c: Option<char>| c.is_none_or(|c| matches!(c, '-' | '_' | '.'));
+    r == s
+        || (r.starts_with(&s) && sep(r[s.len()..].chars().next()))
+        || (r.ends_with(&s) && sep(r[..r.len() - s.len()].chars().last()))
 }
 
 /// Rank the changes that may explain `a`, holding each against the evidence in `ctx`; most
@@ -483,6 +504,28 @@ mod tests {
             [0, 1].iter().map(|i| r.iter().find(|s| s.change == *i).unwrap().score).collect();
         let weighed = rank_with(&changes, &a, &ctx);
         assert!(weighed[0].score > plain[0] && weighed[1].score < plain[1]);
+    }
+
+    #[test]
+    fn a_role_named_after_the_service_is_linked_to_it() {
+        assert!(named_after("settlement-worker-role", "settlement-worker"));
+        assert!(named_after("role_settlement-worker", "settlement-worker"));
+        assert!(!named_after("settlement-workers-role", "settlement-worker"));
+        assert!(!named_after("other-role", "settlement-worker"));
+        let (mut changes, a) = eu_incident();
+        changes.pop(); // no CreateFunction: nothing says whose role it is
+        changes[1].raw = changes[1].raw.replace("worker-role", "ledger-role");
+        let r = rank(&changes, &a, &[]);
+        let iam = r.iter().find(|s| s.change == 1).unwrap();
+        assert!(iam.reason.contains("global service"), "{}", iam.reason);
+        changes[1].raw = changes[1].raw.replace("ledger-role", "worker-role");
+        let r = rank(&changes, &a, &[]);
+        let iam = r.iter().find(|s| s.change == 1).unwrap();
+        assert!(
+            iam.reason.contains("the role worker-role, named after the service"),
+            "{}",
+            iam.reason
+        );
     }
 
     #[test]
