@@ -33,6 +33,7 @@ impl Cockpit {
         let mut app =
             App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline)
                 .with_log_store(cfg.log_capacity, cfg.line_parser());
+        app.changes.read_global = !setup.evidence.changes.is_empty();
         warroom::tui::set_pages(&mut app, 48);
         let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
         let mut c = Cockpit { app, sources, rt };

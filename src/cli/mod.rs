@@ -773,6 +773,16 @@ pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
         fx.extend(app.set_correlation(Some(c.clone())));
     }
     let name = a.name.clone().unwrap_or_else(|| "alert".into());
+    // When it fired, on the clock's day in the demo (whose clock is set to its time of day).
+    let now = app.clock.now();
+    let at = match a.at {
+        Some(t) if app.clock.is_simulated() => {
+            now - now.rem_euclid(crate::model::DAY_MS) + t.rem_euclid(crate::model::DAY_MS)
+        }
+        Some(t) => t,
+        None => now,
+    };
+    fx.extend(app.alert_opened(&name, at));
     app.message = Some((format!("opened on {name}"), false));
     app.pending.extend(fx);
     Ok(())
@@ -809,6 +819,8 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             App::new(cfg.boundary.clone(), clock, keymap.clone(), info, cfg.window, cfg.baseline)
                 .with_log_store(cfg.log_capacity, cfg.line_parser());
         dress(&mut app, &args, &cfg, &redactor);
+        // CloudTrail files hold the global services' events of us-east-1 as well.
+        app.changes.read_global = !evidence.changes.is_empty();
         start_region(&mut app, args.region.as_deref())?;
         start_investigation(&mut app, args.resume)?;
         if let Some(a) = &alert {
@@ -885,6 +897,7 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
                     .with_log_store(cfg.log_capacity, cfg.line_parser())
                     .with_services(known_services(&cfg));
             dress(&mut app, &args, &cfg, &redactor);
+            app.changes.read_global = !evidence.changes.is_empty();
             start_region(&mut app, args.region.as_deref())?;
             start_investigation(&mut app, args.resume)?;
             if let Some(line) = discovered {
@@ -906,7 +919,7 @@ pub fn start_investigation(app: &mut App, resume: bool) -> anyhow::Result<()> {
     if resume {
         match crate::dirs::load_journal()? {
             Some((inv, bad)) => {
-                let n = inv.entries.len();
+                let n = inv.marked().count();
                 app.investigation = inv;
                 let skipped = if bad > 0 {
                     format!(" ({bad} unreadable lines skipped)")

@@ -57,6 +57,7 @@ pub fn replay(
         )
         .with_log_store(cfg.log_capacity, cfg.line_parser());
         super::dress(&mut app, &cockpit, &cfg, &setup.redactor);
+        app.changes.read_global = !setup.evidence.changes.is_empty();
         crate::tui::set_pages(&mut app, height);
         app
     };
