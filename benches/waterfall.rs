@@ -1,5 +1,5 @@
 //! The span waterfall at scale: laying out a 10,000-span trace (a wide and deep tree over
-//! twelve services) and drawing the screen with it, at 200x60.
+//! twelve services) and drawing the screen with it, at 200x60; folding a 30,000-span chain.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
@@ -55,6 +55,26 @@ fn bench(c: &mut Criterion) {
     let none = HashSet::new();
     c.bench_function("lay out a 10,000-span trace", |b| {
         b.iter(|| black_box(layout(black_box(&trace), &none)))
+    });
+    // A 30,000-span chain (every span the child of the one before), folded near its top:
+    // what folding costs on the deepest trace there can be.
+    let chain = Trace {
+        spans: (0..30_000usize)
+            .map(|i| Span {
+                id: i.to_string(),
+                parent: (i > 0).then(|| (i - 1).to_string()),
+                service: format!("service-{}", i % 12),
+                operation: "Op".into(),
+                start: T0 + i as i64,
+                duration_ms: 30_000.0 - i as f64,
+                ..Span::default()
+            })
+            .collect(),
+        ..Trace::default()
+    };
+    let folded: HashSet<String> = ["3".to_string()].into();
+    c.bench_function("fold a 30,000-span chain near its root", |b| {
+        b.iter(|| black_box(layout(black_box(&chain), &folded)))
     });
     let info = SourceInfo { name: "demo".into(), scenario: Some("bench".into()), title: None };
     let mut app = App::new(

@@ -233,10 +233,49 @@ pub async fn run<S: Sources>(
     mut sources: S,
     switch: impl Fn(&str) -> Result<(S, Clock, SourceInfo), String>,
 ) -> anyhow::Result<()> {
-    let mut terminal = ratatui::try_init()?;
+    let mut terminal = enter_terminal()?;
     let result = event_loop(&mut terminal, &mut app, &mut looks, &mut sources, &switch).await;
-    ratatui::try_restore()?;
+    leave_terminal()?;
     result
+}
+
+/// Raw mode, the alternate screen and bracketed paste (a paste arrives as one event, so a
+/// pasted `q` never quits).
+fn enter_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
+    let terminal = ratatui::try_init()?;
+    crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste)?;
+    Ok(terminal)
+}
+
+/// The terminal as it was before warroom.
+fn leave_terminal() -> std::io::Result<()> {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
+    ratatui::try_restore()
+}
+
+/// `kill -TSTP` (or a shell's job control): give the terminal back, stop, and take it again
+/// when continued.
+fn suspend(terminal: &mut ratatui::DefaultTerminal) -> std::io::Result<()> {
+    leave_terminal()?;
+    // SAFETY: raise() only sends a signal to this process; SIGSTOP cannot be caught, so the
+    // process stops here until SIGCONT.
+    unsafe {
+        libc::raise(libc::SIGSTOP);
+    }
+    // The same terminal again (a new one would ask for the cursor position, whose answer the
+    // input reader would take).
+    crossterm::terminal::enable_raw_mode()?;
+    crossterm::execute!(
+        std::io::stdout(),
+        crossterm::terminal::EnterAlternateScreen,
+        crossterm::event::EnableBracketedPaste
+    )?;
+    terminal.show_cursor()?;
+    terminal.hide_cursor()?;
+    // Everything is drawn again (resize resets the last frame without asking the terminal for
+    // the cursor, as `clear` would).
+    let size = terminal.size()?;
+    terminal.resize(ratatui::layout::Rect::new(0, 0, size.width, size.height))
 }
 
 async fn event_loop<S: Sources>(
@@ -249,6 +288,10 @@ async fn event_loop<S: Sources>(
     use tokio::signal::unix::{SignalKind, signal};
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
+    // In raw mode ctrl-c is a key; these come from outside (a supervisor, `timeout`, `kill`).
+    let mut sigint = signal(SignalKind::interrupt())?;
+    let mut sigquit = signal(SignalKind::quit())?;
+    let mut sigtstp = signal(SignalKind::from_raw(libc::SIGTSTP))?;
     let mut events = EventStream::new();
     let (tx, mut rx) = mpsc::channel::<SourceMsg>(64);
     let (mut metrics, mut ctl_tx) =
@@ -302,6 +345,12 @@ async fn event_loop<S: Sources>(
             }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
+            _ = sigint.recv() => break,
+            _ = sigquit.recv() => break,
+            _ = sigtstp.recv() => {
+                suspend(terminal)?;
+                app.dirty = true;
+            }
         }
         while let Some(effect) = effects.pop_front() {
             match effect {

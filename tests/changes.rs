@@ -79,7 +79,7 @@ fn headless_changes_and_suspects() {
     let (out, err, code) = warroom(&["changes", "--at", "09:20", "--region", "eu-west-1"]);
     assert_eq!(code, 0, "{err}");
     let first = out.lines().next().unwrap();
-    assert!(first.starts_with("09:04:37  eu-west-1       UpdateFunctionConfiguration   invoice-approval-worker     deploy-role/deploy-bot"), "{out}");
+    assert!(first.starts_with("2026-03-12 09:04:37  eu-west-1       UpdateFunctionConfiguration   invoice-approval-worker     deploy-role/deploy-bot"), "{out}");
     assert!(!out.contains("GetFunctionConfiguration"), "read-only hidden: {out}");
     let (out, _, _) = warroom(&["changes", "--at", "09:20", "--region", "eu-west-1", "--all"]);
     assert!(out.contains("GetFunctionConfiguration"), "{out}");
@@ -100,8 +100,12 @@ fn headless_changes_and_suspects() {
     ]);
     assert_eq!(code, 0, "{err}");
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines[0], "suspects for us-east-1 › message-processor (onset 14:49:00)");
-    assert!(lines[1].contains("14:47:19  PutImage  message-processor:2.8.0"), "{out}");
+    assert!(
+        lines[0].starts_with("suspects for us-east-1 › message-processor (onset ")
+            && lines[0].ends_with(" 14:49:00 UTC)"),
+        "{out}"
+    );
+    assert!(lines[1].contains(" 14:47:19  PutImage  message-processor:2.8.0"), "{out}");
     assert!(
         lines[2].contains("PutImage by ecr-publisher/jane.doe, rolled out 46 s later"),
         "{out}"

@@ -1,6 +1,7 @@
 //! Pure functions over the telemetry: baselines, health, anomaly onset and the
 //! "global or regional?" verdict. No I/O, no drawing; unit-tested on plain series.
 
+pub mod requests;
 pub mod suspects;
 pub mod waterfall;
 
@@ -143,12 +144,58 @@ pub fn onset(
     first.map(|i| series.start + i as Millis * MINUTE_MS)
 }
 
-/// Compare the window `[now - window, now)` of a series with the baseline before it.
+/// What normal looks like in a stretch that may hold part of an incident: the lower quartile
+/// of its per-minute error rates and the median of its per-minute p99s, so that an anomaly
+/// inside the stretch (up to three quarters of it for errors, half for latency) does not
+/// become the reference.
+fn robust_reference(points: &[RedPoint]) -> Option<RedStats> {
+    let mut errs: Vec<f64> = points
+        .iter()
+        .filter(|p| p.requests > 0)
+        .map(|p| p.errors as f64 * 100.0 / p.requests as f64)
+        .collect();
+    if errs.is_empty() {
+        return None;
+    }
+    errs.sort_by(f64::total_cmp);
+    let mut p99s: Vec<f64> =
+        points.iter().filter(|p| p.requests > 0).map(|p| p.p99_ms as f64).collect();
+    p99s.sort_by(f64::total_cmp);
+    let err = errs[errs.len() / 4];
+    Some(RedStats {
+        requests: 1_000_000,
+        errors: (err * 10_000.0).round() as u64,
+        minutes: points.len() as u32,
+        p50_ms: 0.0,
+        p99_ms: p99s[p99s.len() / 2],
+    })
+}
+
+/// The baseline of a window: the stretch before it, or, when an anomaly still going on began
+/// before the window, the stretch before that anomaly's onset. An incident never becomes its
+/// own normal, whatever the window and however long it lasts.
+fn baseline_for(series: &RedSeries, from: Millis, end: Millis, baseline: Millis) -> RedStats {
+    let naive = series.stats(from - baseline, from);
+    let Some(reference) = robust_reference(series.slice(from - baseline, from)) else {
+        return naive;
+    };
+    let began = [Signal::Errors, Signal::Latency]
+        .into_iter()
+        .filter_map(|s| onset(series, &reference, s, end))
+        .min();
+    match began {
+        Some(o) if o < from => series.stats(o - baseline, o),
+        _ => naive,
+    }
+}
+
+/// Compare the window `[now - window, now)` of a series with the baseline before it (before
+/// the anomaly's onset when the anomaly began earlier than the window).
 pub fn row_stats(series: &RedSeries, now: Millis, window: Millis, baseline: Millis) -> RowStats {
     let end = now - now.rem_euclid(MINUTE_MS);
     let from = end - window;
     let w = series.stats(from, end);
-    let b = series.stats(from - baseline, from);
+    let b = baseline_for(series, from, end, baseline);
     let (health, signal) = health(&w, &b);
     let onset = match (health, signal) {
         (Health::Degraded | Health::Critical, Some(s)) => onset(series, &b, s, end),
@@ -218,6 +265,7 @@ pub fn verdict(boundary: &Boundary, rows: &[(String, RowStats)]) -> Verdict {
         .filter_map(|(r, _)| boundary.continent_of(r.split(' ').next().unwrap_or(r)))
         .collect();
     let global = bad.len() * 2 > total && continents.len() > 1;
+    let silent = total - answered.len();
     let lead = bad.iter().take(2).map(|(r, s)| describe(r, s)).collect::<Vec<_>>().join("; ");
     let more = if bad.len() > 2 { format!(" and {} more", bad.len() - 2) } else { String::new() };
     if global {
@@ -226,7 +274,10 @@ pub fn verdict(boundary: &Boundary, rows: &[(String, RowStats)]) -> Verdict {
             text: format!("GLOBAL: {} of {total} regions degraded — {lead}{more}", bad.len()),
         }
     } else {
-        let rest = if bad.len() + 1 == answered.len() {
+        let rest = if bad.len() == answered.len() && silent > 0 {
+            // Evidence of one region: the others were not seen, not seen healthy.
+            "no data from the other regions".to_string()
+        } else if bad.len() + 1 == answered.len() {
             "the other region normal".to_string()
         } else {
             "other regions normal".to_string()

@@ -95,12 +95,22 @@ impl App {
 
     /// Rank the changes against the anomaly in view (when data or the view changed).
     pub fn rank_suspects(&mut self) {
-        let anomaly = match (&self.metrics, self.anomaly_scope()) {
+        let scope = self.anomaly_scope();
+        let mut anomaly = match (&self.metrics, &scope) {
             (Some(m), Some((region, service))) => {
-                suspects::anomaly(m, &region, service.as_deref(), self.window, self.baseline)
+                suspects::anomaly(m, region, service.as_deref(), self.window, self.baseline)
+                    .map(|a| crate::analysis::requests::refine_onset(m, a))
             }
             _ => None,
         };
+        // An onset the engineer set wins; with no anomaly detected it names the view's.
+        if let Some(t) = self.onset {
+            anomaly = match (anomaly, scope) {
+                (Some(a), _) => Some(Anomaly { onset: t, ..a }),
+                (None, Some((region, service))) => Some(Anomaly { region, service, onset: t }),
+                (None, None) => None,
+            };
+        }
         self.changes.suspects = match &anomaly {
             Some(a) => suspects::rank(&self.changes.changes, a, &[]),
             None => Vec::new(),

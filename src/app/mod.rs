@@ -317,6 +317,8 @@ pub struct App {
     /// Masks sensitive values where they are shown while `redacting`.
     pub redactor: std::sync::Arc<crate::redact::Redactor>,
     pub redacting: bool,
+    /// The anomaly's onset as the engineer set it (`:onset`), over the detected one.
+    pub onset: Option<Millis>,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
     pub should_quit: bool,
@@ -362,6 +364,7 @@ impl App {
             present: false,
             redactor: Default::default(),
             redacting: false,
+            onset: None,
             message: None,
             should_quit: false,
             dirty: true,
@@ -617,6 +620,16 @@ impl App {
                 return Vec::new();
             }
             match action {
+                // A line that names its trace (a Lambda REPORT, an X-Ray header) opens it.
+                Action::DrillIn | Action::ShowLogs if !self.logs.detail => {
+                    if let Some(t) = self.logs.selected_event().and_then(|e| e.trace_id) {
+                        return self.open_trace(TraceKey::TraceId(t));
+                    }
+                    if action == Action::DrillIn {
+                        self.logs.detail = true;
+                    }
+                    return Vec::new();
+                }
                 Action::DrillIn | Action::Pretty => {
                     self.logs.detail = !self.logs.detail;
                     return Vec::new();
@@ -954,15 +967,43 @@ impl App {
                 }
                 vec![Effect::SwitchScenario(s.to_string())]
             }
-            ("at", Some(t)) => {
-                if !self.clock.is_simulated() {
-                    return err(self, ":at works in the demo only".into());
+            ("onset", arg) => {
+                let rest: Vec<&str> = line.split_whitespace().skip(1).collect();
+                let text = rest.join(" ");
+                if arg.is_none() || text == "auto" {
+                    self.onset = None;
+                    self.message = Some(("onset: detected from the data again".into(), false));
+                } else {
+                    let Some(t) = crate::model::parse_moment(&text, self.clock.now()) else {
+                        return err(
+                            self,
+                            format!(
+                                "`{text}` is not a time like 2026-11-19T13:42:02Z, \
+                                 2026-11-19T14:42:02+01:00 or 13:42:02 (UTC)"
+                            ),
+                        );
+                    };
+                    self.onset = Some(t);
+                    let shown = crate::model::format_datetime(t);
+                    self.message = Some((format!("onset set to {shown} UTC"), false));
                 }
-                let Some(tod) = parse_hms(t) else {
+                self.rank_suspects();
+                Vec::new()
+            }
+            ("at", Some(_)) => {
+                if !self.clock.can_jump() {
+                    return err(self, ":at works in the demo and on evidence only".into());
+                }
+                let t = line.split_whitespace().skip(1).collect::<Vec<_>>().join(" ");
+                let (t, now) = (t.as_str(), self.clock.now());
+                let to = match parse_hms(t) {
+                    Some(tod) => Some(now - now.rem_euclid(crate::model::DAY_MS) + tod),
+                    None => crate::model::parse_moment(t, now),
+                };
+                let Some(to) = to else {
                     return err(self, format!("`{t}` is not a time like 09:20 or 09:20:30"));
                 };
-                let day = self.clock.now().div_euclid(crate::model::DAY_MS) * crate::model::DAY_MS;
-                self.clock.jump(day + tod);
+                self.clock.jump(to);
                 self.message = Some((format!("clock set to {t}"), false));
                 let mut fx = vec![Effect::FetchMetrics { span: self.span() }];
                 fx.extend(self.fetch_failing());
@@ -978,6 +1019,17 @@ impl App {
                     "unknown command :{cmd} (try :region NAME, :cid ID, :window 15m, :theme NAME, :snapshot, :q)"
                 ),
             ),
+        }
+    }
+
+    /// How an onset is written: to the minute in the demo, with its date and second on
+    /// evidence or once the engineer set it.
+    pub fn onset_label(&self, at: Millis) -> String {
+        let set = if self.onset == Some(at) { ", set" } else { "" };
+        if self.clock.is_fixed() || !set.is_empty() {
+            format!("{} UTC{set}", crate::model::format_datetime(at))
+        } else {
+            crate::model::format_hm(at)
         }
     }
 

@@ -3,29 +3,38 @@
 
 use super::{AnyChanges, CockpitArgs};
 use crate::analysis::suspects::{Anomaly, anomaly, rank};
-use crate::config::parse_window;
-use crate::model::{Change, Millis, format_hms};
+use crate::model::{Change, Millis};
 use crate::source::{ChangeQuery, ChangeSource, MetricsSource};
 use crate::ui::changes::short_resource;
 use crate::ui::sanitize;
 use std::io::Write;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     #[default]
     Text,
+    /// One JSON object per line.
     Jsonl,
+    /// One JSON array.
+    Json,
 }
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct ChangesArgs {
-    /// How far back to read (default: the window and the baseline, 24h15m).
-    #[arg(long, value_name = "DUR", value_parser = parse_since)]
-    pub since: Option<Millis>,
-    /// Where the changes come from: demo, aws (CloudTrail), or a file (CloudTrail log files as
-    /// delivered to S3, gzipped or not, or the JSON of `aws cloudtrail lookup-events`).
-    #[arg(long, value_name = "demo|aws|PATH")]
-    pub source: Option<String>,
+    /// From when: a duration back (15m, 2h, 1d), a time (2026-11-19T13:42:02Z, with an
+    /// offset, or HH:MM on the present's date). Default: the window and the baseline (24h15m)
+    /// before the present; a file is read whole.
+    #[arg(long, value_name = "DUR|TIME", value_parser = super::parse_when)]
+    pub since: Option<super::When>,
+    /// Up to when (the same forms; default: the present, or the end of the evidence).
+    #[arg(long, value_name = "DUR|TIME", value_parser = super::parse_when)]
+    pub until: Option<super::When>,
+    /// Where the changes come from: demo, aws (CloudTrail), or files, folders or globs
+    /// (CloudTrail log files as delivered to S3, gzipped or not, or the JSON of `aws
+    /// cloudtrail lookup-events`). Repeatable.
+    #[arg(long, value_name = "demo|aws|PATH", num_args = 1.., action = clap::ArgAction::Append)]
+    pub source: Vec<String>,
     /// Read-only events (Describe*, Get*, List*) too.
     #[arg(long)]
     pub all: bool,
@@ -40,25 +49,20 @@ pub struct SuspectsArgs {
     /// The service the anomaly shows at (default: the worst of the region).
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    /// When the anomaly started (HH:MM[:SS]); by default it is detected from the metrics.
-    #[arg(long, value_name = "HH:MM[:SS]", value_parser = super::parse_at)]
-    pub onset: Option<Millis>,
+    /// When the anomaly started: 2026-11-19T13:42:02Z, an ISO-8601 time with an offset
+    /// (converted to UTC), or HH:MM[:SS] on the present's date. By default it is detected
+    /// from the metrics (or from the evidence's requests).
+    #[arg(long, value_name = "TIME")]
+    pub onset: Option<String>,
     #[command(flatten)]
     pub changes: ChangesArgs,
-}
-
-fn parse_since(s: &str) -> Result<Millis, String> {
-    humantime::parse_duration(s)
-        .map(|d| d.as_millis() as Millis)
-        .or_else(|_| parse_window(s))
-        .map_err(|_| format!("`{s}` is not a duration like 15m, 2h or 1d"))
 }
 
 /// One change for `--format text`.
 pub fn text_line(c: &Change) -> String {
     sanitize(&format!(
         "{}  {:<14}  {:<28}  {:<26}  {:<24}  {}  {}",
-        format_hms(c.at),
+        crate::model::format_datetime(c.at),
         c.region,
         c.event,
         short_resource(&c.resource),
@@ -76,35 +80,56 @@ fn json_line(c: &Change) -> Result<String, String> {
         .map_err(|e| format!("cannot write JSON: {e}"))
 }
 
-/// The changes and, for the demo and AWS, the clock's present.
+/// What the changes were read from, for ranking them.
+enum Origin {
+    Demo(Box<crate::source::sim::Scenario>),
+    Aws,
+    Evidence(Box<crate::source::evidence::Evidence>),
+}
+
+/// The changes, the present (the clock, or the end of the evidence) and where they came from.
 async fn read(
     args: &ChangesArgs,
-) -> Result<(Vec<Change>, Option<Millis>, super::Headless), String> {
-    let h = super::headless(&args.cockpit, args.source.as_deref())?;
-    let (source, now) = match (&h.file, &h.scenario) {
-        (Some(path), _) => (super::file_changes(&h.cfg, path)?, None),
-        (None, Some(sc)) => {
+) -> Result<(Vec<Change>, Option<Millis>, super::Headless, Origin), String> {
+    let h = super::headless(&args.cockpit, &args.source, super::Kind::Changes)?;
+    let (source, now, origin) = match (h.mode, &h.scenario) {
+        (super::Mode::Evidence, _) => {
+            let ev = super::load_evidence(&h.cfg, &h.evidence)?;
+            let (sources, clock, _) = super::evidence_sources(&h.cfg, &ev);
+            let now = ev.end().map(|_| clock.now());
+            (sources.changes, now, Origin::Evidence(Box::new(ev)))
+        }
+        (super::Mode::Demo, Some(sc)) => {
             let (sources, clock, _) =
                 super::demo(sc.clone(), &h.cfg.boundary, h.cfg.at, 0.0, h.cfg.seed);
-            (AnyChanges::Sim(sources.0), Some(clock.now()))
+            (
+                Arc::new(AnyChanges::Sim(sources.0)),
+                Some(clock.now()),
+                Origin::Demo(Box::new(sc.clone())),
+            )
         }
-        _ => (super::aws_changes(&h.cfg).await, Some(crate::tui::wall_now())),
+        _ => {
+            let c = Arc::new(super::aws_changes(&h.cfg).await);
+            (c, Some(crate::tui::wall_now()), Origin::Aws)
+        }
     };
-    let since = args.since.unwrap_or(h.cfg.window + h.cfg.baseline);
-    let (from, to) = match now {
-        Some(n) => (n - since, n + 1),
-        None => (Millis::MIN / 2, Millis::MAX / 2),
+    // Evidence is read whole unless asked otherwise; the demo and AWS a day back.
+    let default = match origin {
+        Origin::Evidence(_) => None,
+        _ => Some(h.cfg.window + h.cfg.baseline),
     };
+    let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut all = Vec::new();
     for region in &h.regions {
         let q = ChangeQuery { region: region.clone(), from, to, include_read_only: args.all };
-        all.extend(source.changes(q).await.map_err(|e| {
+        let found = source.changes(q).await.map_err(|e| {
             let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
             format!("{region}: {}{hint}", e.message)
-        })?);
+        })?;
+        all.extend(found.into_iter().filter(|c| c.at >= from && c.at < to));
     }
     all.sort_by_key(|c| std::cmp::Reverse(c.at));
-    Ok((all, now, h))
+    Ok((all, now, h, origin))
 }
 
 fn write_line(out: &mut impl Write, line: &str) -> Result<bool, String> {
@@ -117,16 +142,31 @@ fn write_line(out: &mut impl Write, line: &str) -> Result<bool, String> {
 
 /// `warroom changes`; `Ok(false)` when there were none.
 pub async fn run_changes(args: &ChangesArgs, out: &mut impl Write) -> Result<bool, String> {
-    let (changes, _, h) = read(args).await?;
-    for c in &changes {
-        let masked = h.redactor.as_ref().map(|r| r.change(c));
-        let c = masked.as_ref().unwrap_or(c);
-        let line = match args.format {
-            Format::Text => text_line(c),
-            Format::Jsonl => json_line(c)?,
-        };
-        if !write_line(out, &line)? {
-            break;
+    let (changes, _, h, _) = read(args).await?;
+    let masked: Vec<Change> = changes
+        .iter()
+        .map(|c| h.redactor.as_ref().map_or_else(|| c.clone(), |r| r.change(c)))
+        .collect();
+    if args.format == Format::Json {
+        let list: Vec<Change> = masked
+            .into_iter()
+            .map(|mut c| {
+                c.raw.clear();
+                c
+            })
+            .collect();
+        let json =
+            serde_json::to_string_pretty(&list).map_err(|e| format!("cannot write JSON: {e}"))?;
+        write_line(out, &super::logs::safe_json(&json))?;
+    } else {
+        for c in &masked {
+            let line = match args.format {
+                Format::Jsonl | Format::Json => json_line(c)?,
+                Format::Text => text_line(c),
+            };
+            if !write_line(out, &line)? {
+                break;
+            }
         }
     }
     if changes.is_empty() {
@@ -137,43 +177,59 @@ pub async fn run_changes(args: &ChangesArgs, out: &mut impl Write) -> Result<boo
 
 /// `warroom suspects`; `Ok(false)` when there is no anomaly or no suspect.
 pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<bool, String> {
-    let (changes, now, h) = read(&args.changes).await?;
+    let (changes, now, h, origin) = read(&args.changes).await?;
     let region = match (&args.changes.cockpit.region, h.regions.as_slice()) {
         (Some(r), _) => r.clone(),
         (None, [one]) => one.clone(),
         (None, _) => return Err("--region is needed: the suspects of which region?".into()),
     };
-    let found: Option<Anomaly> = match (args.onset, now) {
-        (Some(tod), _) => {
-            let day = now.unwrap_or_else(|| changes.first().map_or(0, |c| c.at));
-            let day = day - day.rem_euclid(crate::model::DAY_MS);
-            Some(Anomaly {
-                region: region.clone(),
-                service: args.service.clone(),
-                onset: day + tod,
-            })
+    let span = h.cfg.window + h.cfg.baseline;
+    let snap = match (&origin, now) {
+        (_, None) => None,
+        (Origin::Demo(sc), Some(now)) => {
+            let (sources, _, _) =
+                super::demo((**sc).clone(), &h.cfg.boundary, h.cfg.at, 0.0, h.cfg.seed);
+            Some(sources.0.engine.metrics(&h.cfg.boundary, now, span))
         }
-        (None, Some(now)) => {
-            let snap = match &h.scenario {
-                Some(sc) => {
-                    let (sources, _, _) =
-                        super::demo(sc.clone(), &h.cfg.boundary, h.cfg.at, 0.0, h.cfg.seed);
-                    sources.0.engine.metrics(&h.cfg.boundary, now, h.cfg.window + h.cfg.baseline)
-                }
-                None => {
-                    let m = crate::source::aws::CloudWatchMetrics::from_env(
-                        h.cfg.boundary.clone(),
-                        h.cfg.services.clone(),
-                        h.cfg.aws_profile.clone(),
-                    )
-                    .await;
-                    let q = crate::model::MetricsQuery { now, span: h.cfg.window + h.cfg.baseline };
-                    m.metrics(q).await.map_err(|e| format!("metrics: {}", e.message))?
-                }
-            };
-            anomaly(&snap, &region, args.service.as_deref(), h.cfg.window, h.cfg.baseline)
+        (Origin::Evidence(ev), Some(now)) => {
+            let q = crate::model::MetricsQuery { now, span };
+            Some(ev.metrics.metrics(q).await.map_err(|e| e.message)?)
         }
-        (None, None) => return Err("a file has no metrics: give the anomaly's --onset".into()),
+        (Origin::Aws, Some(now)) if args.onset.is_none() => {
+            let m = crate::source::aws::CloudWatchMetrics::from_env(
+                h.cfg.boundary.clone(),
+                h.cfg.services.clone(),
+                h.cfg.aws_profile.clone(),
+            )
+            .await;
+            let q = crate::model::MetricsQuery { now, span };
+            Some(m.metrics(q).await.map_err(|e| format!("metrics: {}", e.message))?)
+        }
+        (Origin::Aws, Some(_)) => None,
+    };
+    let found: Option<Anomaly> = match &args.onset {
+        Some(text) => {
+            let day = now.or_else(|| changes.first().map(|c| c.at)).unwrap_or(0);
+            let onset = crate::model::parse_moment(text, day).ok_or_else(|| {
+                format!(
+                    "--onset `{text}` is not a time like 2026-11-19T13:42:02Z,                      2026-11-19T14:42:02+01:00 or 13:42:02"
+                )
+            })?;
+            Some(Anomaly { region: region.clone(), service: args.service.clone(), onset })
+        }
+        None => match &snap {
+            Some(snap) => {
+                anomaly(snap, &region, args.service.as_deref(), h.cfg.window, h.cfg.baseline)
+                    .map(|a| crate::analysis::requests::refine_onset(snap, a))
+            }
+            None => {
+                return Err(
+                    "the changes alone say nothing of an anomaly: give its --onset, or the \
+                     evidence's logs or traces (--logs, --traces, --evidence)"
+                        .into(),
+                );
+            }
+        },
     };
     let Some(a) = found else {
         eprintln!(
@@ -182,30 +238,64 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         return Ok(false);
     };
     let ranked = rank(&changes, &a, &[]);
-    let head = format!(
-        "suspects for {}{} (onset {})",
-        a.region,
-        a.service.as_deref().map(|s| format!(" › {s}")).unwrap_or_default(),
-        format_hms(a.onset)
-    );
-    write_line(out, &sanitize(&head))?;
+    let fmt = args.changes.format;
+    if fmt == Format::Text {
+        let head = format!(
+            "suspects for {}{} (onset {} UTC)",
+            a.region,
+            a.service.as_deref().map(|s| format!(" › {s}")).unwrap_or_default(),
+            crate::model::format_datetime(a.onset)
+        );
+        write_line(out, &sanitize(&head))?;
+    }
+    let mut rows = Vec::new();
     for (k, s) in ranked.iter().enumerate() {
         let masked = h.redactor.as_ref().map(|r| r.change(&changes[s.change]));
         let c = masked.as_ref().unwrap_or(&changes[s.change]);
-        let line = format!(
-            "{:>2}. {}  {}  {}  {}\n    {}  (event {})",
-            k + 1,
-            format_hms(c.at),
-            c.event,
-            short_resource(&c.resource),
-            c.region,
-            s.reason,
-            c.id
-        );
-        let line = crate::redact::text(h.redactor.as_deref(), &line);
-        if !write_line(out, &sanitize_lines(&line))? {
-            break;
+        match fmt {
+            Format::Text => {
+                let line = format!(
+                    "{:>2}. {}  {}  {}  {}\n    {}  (event {})",
+                    k + 1,
+                    crate::model::format_datetime(c.at),
+                    c.event,
+                    short_resource(&c.resource),
+                    c.region,
+                    s.reason,
+                    c.id
+                );
+                let line = crate::redact::text(h.redactor.as_deref(), &line);
+                if !write_line(out, &sanitize_lines(&line))? {
+                    break;
+                }
+            }
+            Format::Jsonl | Format::Json => {
+                let mut c = c.clone();
+                c.raw.clear();
+                let reason = crate::redact::text(h.redactor.as_deref(), &s.reason).into_owned();
+                let row = serde_json::json!({
+                    "rank": k + 1,
+                    "score": s.score,
+                    "reason": reason,
+                    "onset": crate::model::format_iso(a.onset),
+                    "anomaly_region": a.region,
+                    "anomaly_service": a.service,
+                    "change": c,
+                });
+                if fmt == Format::Jsonl {
+                    if !write_line(out, &super::logs::safe_json(&row.to_string()))? {
+                        break;
+                    }
+                } else {
+                    rows.push(row);
+                }
+            }
         }
+    }
+    if fmt == Format::Json {
+        let json =
+            serde_json::to_string_pretty(&rows).map_err(|e| format!("cannot write JSON: {e}"))?;
+        write_line(out, &super::logs::safe_json(&json))?;
     }
     Ok(!ranked.is_empty())
 }

@@ -2,9 +2,8 @@
 //! scripts and evidence. The same sources, parser and filter as the pane.
 
 use super::{AnyLogs, CockpitArgs};
-use crate::config::parse_window;
 use crate::model::logstore::{LogFilter, LogStore};
-use crate::model::{LogEvent, Millis, format_hms};
+use crate::model::{LogEvent, Millis};
 use crate::source::{LogQuery, LogSource};
 use crate::ui::logs::{row_text, time_ms};
 use crate::ui::sanitize;
@@ -17,6 +16,8 @@ pub enum Format {
     Text,
     /// One JSON object per line, with the line as written in `raw`.
     Jsonl,
+    /// One JSON array of those objects.
+    Json,
 }
 
 #[derive(Clone, Debug, clap::Args)]
@@ -27,13 +28,19 @@ pub struct LogsArgs {
     /// Free text the lines must contain (smart case, like `/` in the cockpit).
     #[arg(long, value_name = "TEXT")]
     pub grep: Option<String>,
-    /// How far back to read (default: the window, 15m).
-    #[arg(long, value_name = "DUR", value_parser = parse_since)]
-    pub since: Option<Millis>,
-    /// Where the lines come from: demo, aws, or a file (JSON lines, text, or the JSON of
-    /// `aws logs filter-log-events` / `get-log-events`).
-    #[arg(long, value_name = "demo|aws|PATH")]
-    pub source: Option<String>,
+    /// From when: a duration back (15m, 2h, 1d), a time (2026-11-19T13:42:02Z, with an
+    /// offset, or HH:MM on the present's date). Default: the window (15m) before the present;
+    /// evidence is read whole.
+    #[arg(long, value_name = "DUR|TIME", value_parser = super::parse_when)]
+    pub since: Option<super::When>,
+    /// Up to when (the same forms; default: the present, or the end of the evidence).
+    #[arg(long, value_name = "DUR|TIME", value_parser = super::parse_when)]
+    pub until: Option<super::When>,
+    /// Where the lines come from: demo, aws, or files, folders or globs (JSON lines, text, or
+    /// the JSON of `aws logs filter-log-events` / `get-log-events`, gzipped or not).
+    /// Repeatable.
+    #[arg(long, value_name = "demo|aws|PATH", num_args = 1.., action = clap::ArgAction::Append)]
+    pub source: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     /// The most lines read per region.
@@ -41,14 +48,6 @@ pub struct LogsArgs {
     pub limit: usize,
     #[command(flatten)]
     pub cockpit: CockpitArgs,
-}
-
-fn parse_since(s: &str) -> Result<Millis, String> {
-    parse_window(s).or_else(|_| {
-        humantime::parse_duration(s)
-            .map(|d| d.as_millis() as Millis)
-            .map_err(|e| format!("`{s}`: {e} (e.g. 15m, 2h, 1d)"))
-    })
 }
 
 /// One line for `--format text`: the pane's columns.
@@ -68,10 +67,15 @@ pub fn text_line(e: &LogEvent, correlation_fields: &[String]) -> String {
 /// One line for `--format jsonl`. DEL and C1 controls, which JSON leaves alone, are escaped
 /// too, so the output is safe to print.
 pub fn json_line(e: &LogEvent) -> String {
+    safe_json(&json_value(e).to_string())
+}
+
+/// A log line as a JSON object (`--format jsonl` / `json`).
+pub fn json_value(e: &LogEvent) -> serde_json::Value {
     let ts = time::OffsetDateTime::from_unix_timestamp_nanos(e.at as i128 * 1_000_000)
         .ok()
         .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok());
-    let v = serde_json::json!({
+    serde_json::json!({
         "timestamp": ts,
         "region": e.region,
         "service": e.service,
@@ -80,10 +84,10 @@ pub fn json_line(e: &LogEvent) -> String {
         "tenant": e.tenant,
         "operation": e.operation,
         "trace_id": e.trace_id,
+        "request_id": e.request_id,
         "message": e.message,
         "raw": e.raw,
-    });
-    safe_json(&v.to_string())
+    })
 }
 
 /// JSON text with DEL and C1 controls escaped as well (JSON itself only escapes C0), so it is
@@ -131,15 +135,18 @@ pub fn region_failure(region: &str, e: &crate::source::SourceError) -> String {
 /// Run the command. Regions are read one by one; a failing one is named on stderr and the
 /// others still print (see [`Outcome`]).
 pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, String> {
-    let super::Headless { mut cfg, scenario, regions, file, redactor } =
-        super::headless(&args.cockpit, args.source.as_deref())?;
-    let (source, now) = match (file.as_deref(), scenario) {
-        (Some(path), _) => {
-            let home = regions.first().cloned().unwrap_or_default();
-            let f = crate::source::files::FileLogs::load(path, cfg.line_parser(), &home)?;
-            (AnyLogs::File(std::sync::Arc::new(f)), None)
+    let super::Headless { mut cfg, scenario, regions, evidence, mode, redactor } =
+        super::headless(&args.cockpit, &args.source, super::Kind::Logs)?;
+    let (source, now) = match (mode, scenario) {
+        (super::Mode::Evidence, _) => {
+            let ev = super::load_evidence(&cfg, &evidence)?;
+            let end = ev.end();
+            match &ev.logs {
+                Some(l) => (AnyLogs::File(l.clone()), end),
+                None => return Err("the evidence has no log files (--logs, --source)".into()),
+            }
         }
-        (None, Some(sc)) => {
+        (super::Mode::Demo, Some(sc)) => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyLogs::Sim(sources.0), Some(clock.now()))
         }
@@ -151,12 +158,8 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
             (super::aws_logs(&cfg).await, Some(crate::tui::wall_now()))
         }
     };
-    let since = args.since.unwrap_or(cfg.window);
-    let (from, to) = match now {
-        Some(n) => (n - since, n),
-        // A file is read whole unless --since is given (then relative to its newest line).
-        None => (Millis::MIN / 2, Millis::MAX / 2),
-    };
+    let default = (mode != super::Mode::Evidence).then_some(cfg.window);
+    let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut events = Vec::new();
     let mut failed: Vec<String> = Vec::new();
     let mut answered: Vec<&str> = Vec::new();
@@ -196,12 +199,9 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
     if !regions.is_empty() && failed.len() == regions.len() {
         return Err(format!("every region failed: {}", failed.join("; ")));
     }
+    // Files hold lines of any time: the range is applied here too.
+    events.retain(|e| e.at >= from && e.at < to);
     events.sort_by_key(|e| e.at);
-    if now.is_none()
-        && let (Some(s), Some(last)) = (args.since, events.last().map(|e| e.at))
-    {
-        events.retain(|e| e.at >= last - s);
-    }
     let mut store = LogStore::new(events.len().max(1), usize::MAX, cfg.line_parser());
     store.extend(events);
     store.set_filter(LogFilter {
@@ -215,6 +215,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
     if let Some(r) = &redactor {
         r.keep(args.correlation_id.iter());
     }
+    let mut json = Vec::new();
     for mut e in store.events() {
         if let Some(r) = &redactor {
             e = r.event(&e);
@@ -222,6 +223,10 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
         let line = match args.format {
             Format::Text => text_line(&e, &fields),
             Format::Jsonl => json_line(&e),
+            Format::Json => {
+                json.push(json_value(&e));
+                continue;
+            }
         };
         match writeln!(out, "{line}") {
             Ok(()) => {}
@@ -230,9 +235,28 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
             Err(e) => return Err(format!("cannot write: {e}")),
         }
     }
+    if args.format == Format::Json {
+        let text =
+            serde_json::to_string_pretty(&json).map_err(|e| format!("cannot write JSON: {e}"))?;
+        match writeln!(out, "{}", safe_json(&text)) {
+            Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+                return Err(format!("cannot write: {e}"));
+            }
+            _ => {}
+        }
+    }
     if store.shown() == 0 {
         let what = args.correlation_id.as_deref().map(|c| format!(" for {c}")).unwrap_or_default();
-        let when = now.map(|n| format!(" between {} and {}", format_hms(n - since), format_hms(n)));
+        let when = now.map(|_| {
+            let t = |m: Millis| {
+                if m <= Millis::MIN / 4 || m >= Millis::MAX / 4 {
+                    "…".to_string()
+                } else {
+                    crate::model::format_datetime(m)
+                }
+            };
+            format!(" between {} and {} UTC", t(from), t(to))
+        });
         eprintln!(
             "warroom logs: no lines{what} in {}{}",
             answered.join(", "),

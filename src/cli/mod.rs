@@ -9,10 +9,11 @@ pub mod trace;
 
 use crate::app::{App, Keymap, SourceInfo};
 use crate::config::{Config, SourceKind, parse_window};
-use crate::model::{Boundary, Clock};
+use crate::model::{Boundary, Clock, Millis};
 use crate::source::aws::{
     AwsRequests, CloudTrailChanges, CloudWatchLogs, CloudWatchMetrics, XRayTraces,
 };
+use crate::source::evidence::{Evidence, EvidenceMetrics, EvidencePaths, Kind};
 use crate::source::files::{FileChanges, FileLogs, FileTraces};
 use crate::source::sim::{Scenario, SimSource};
 use crate::source::{
@@ -63,10 +64,10 @@ pub struct CockpitArgs {
     /// Only the regions of this continent (EU, US, APAC).
     #[arg(long, value_name = "NAME")]
     pub continent: Option<String>,
-    /// Read the log tail from this file (JSON lines, text, or the JSON of `aws logs
-    /// filter-log-events`), following what is appended.
-    #[arg(long, value_name = "PATH")]
-    pub logs: Option<PathBuf>,
+    /// Read the log tail from these files, folders or globs (JSON lines, text, or the JSON
+    /// of `aws logs filter-log-events`, gzipped or not), following what is appended.
+    #[arg(long, value_name = "PATH", num_args = 1.., action = clap::ArgAction::Append)]
+    pub logs: Vec<PathBuf>,
     /// Open on an alert: a CloudWatch alarm notification (SNS JSON) or a webhook JSON with
     /// region, service, timestamp and correlation_id / message_id / trace_id.
     #[arg(long, value_name = "FILE")]
@@ -75,14 +76,18 @@ pub struct CockpitArgs {
     /// previous journal is kept beside it).
     #[arg(long)]
     pub resume: bool,
-    /// Read the change feed from a CloudTrail file (as delivered to S3, gzipped or not, or
-    /// the JSON of `aws cloudtrail lookup-events`).
-    #[arg(long, value_name = "PATH")]
-    pub changes: Option<PathBuf>,
-    /// Read traces for the waterfall from this file (the JSON of `aws xray
-    /// batch-get-traces`, or X-Ray segment documents).
-    #[arg(long, value_name = "PATH")]
-    pub traces: Option<PathBuf>,
+    /// Read the change feed from CloudTrail files, folders or globs (as delivered to S3,
+    /// gzipped or not, or the JSON of `aws cloudtrail lookup-events`).
+    #[arg(long, value_name = "PATH", num_args = 1.., action = clap::ArgAction::Append)]
+    pub changes: Vec<PathBuf>,
+    /// Read traces for the waterfall from these files, folders or globs (the JSON of `aws
+    /// xray batch-get-traces`, or X-Ray segment documents).
+    #[arg(long, value_name = "PATH", num_args = 1.., action = clap::ArgAction::Append)]
+    pub traces: Vec<PathBuf>,
+    /// A folder of an incident's exported evidence: its files are sorted into logs, traces
+    /// and CloudTrail by what they hold. Without --demo or --aws, every pane reads evidence.
+    #[arg(long, value_name = "DIR", num_args = 1.., action = clap::ArgAction::Append)]
+    pub evidence: Vec<PathBuf>,
     /// Presenting on a call: larger spacing, a header that says where you are, and
     /// redaction on.
     #[arg(long)]
@@ -109,8 +114,39 @@ pub(crate) fn parse_at(s: &str) -> Result<i64, String> {
     crate::model::parse_hms(s).ok_or_else(|| format!("`{s}` is not a time like 09:20 or 09:20:30"))
 }
 
+/// The evidence files the flags name (`--logs`, `--traces`, `--changes`, `--evidence`).
+pub fn evidence_paths(args: &CockpitArgs) -> Result<EvidencePaths, String> {
+    let mut p = EvidencePaths::default();
+    for d in &args.evidence {
+        p.sort_dir(d).map_err(|e| format!("--evidence {e}"))?;
+    }
+    for (kind, list, flag) in [
+        (Kind::Logs, &args.logs, "--logs"),
+        (Kind::Traces, &args.traces, "--traces"),
+        (Kind::Changes, &args.changes, "--changes"),
+    ] {
+        for a in list {
+            p.add(kind, a).map_err(|e| format!("{flag} {e}"))?;
+        }
+    }
+    Ok(p)
+}
+
+/// Where the cockpit's data comes from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// The incident simulator (asked for, or nothing else given).
+    Demo,
+    Aws,
+    /// Evidence files and nothing else: no simulated number anywhere.
+    Evidence,
+}
+
 /// Everything the cockpit needs, resolved from config and flags.
 pub struct Setup {
+    pub mode: Mode,
+    /// The evidence files named by the flags (also given to the demo and AWS cockpits).
+    pub evidence: EvidencePaths,
     pub config: Config,
     /// The demo's scenario, loaded (absent for live sources).
     pub scenario: Option<Scenario>,
@@ -165,6 +201,13 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
         // Nothing listed: the services come from Application Signals.
         cfg.discover = Some(crate::config::Discover::ApplicationSignals);
     }
+    let evidence = evidence_paths(args)?;
+    let asked_demo = args.demo.is_some() || args.scenario.is_some();
+    let mode = match cfg.source {
+        SourceKind::Aws => Mode::Aws,
+        SourceKind::Demo if !evidence.is_empty() && !asked_demo => Mode::Evidence,
+        SourceKind::Demo => Mode::Demo,
+    };
     let keymap = Keymap::load(&cfg.keys)?;
     let theme_dir = cfg
         .path
@@ -175,9 +218,9 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
         Some(p) if args.theme.is_none() => format!("{}: key `theme`: {e}", p.display()),
         _ => e,
     })?;
-    let scenario = match cfg.source {
-        SourceKind::Aws => None,
-        SourceKind::Demo => Some(Scenario::load(&cfg.scenario).map_err(|e| match &cfg.path {
+    let scenario = match mode {
+        Mode::Aws | Mode::Evidence => None,
+        Mode::Demo => Some(Scenario::load(&cfg.scenario).map_err(|e| match &cfg.path {
             Some(p)
                 if args.demo.as_deref().is_none_or(str::is_empty) && args.scenario.is_none() =>
             {
@@ -190,7 +233,7 @@ pub fn setup(args: &CockpitArgs) -> Result<Setup, String> {
         cfg.redact.on = true;
     }
     let redactor = Arc::new(crate::redact::Redactor::new(&cfg.redact)?);
-    Ok(Setup { config: cfg, scenario, keymap, theme, theme_dir, redactor })
+    Ok(Setup { mode, evidence, config: cfg, scenario, keymap, theme, theme_dir, redactor })
 }
 
 /// What a headless command (`warroom logs`, `warroom trace`) reads.
@@ -200,19 +243,27 @@ pub struct Headless {
     pub scenario: Option<Scenario>,
     /// `--region`, or every region of the boundary.
     pub regions: Vec<String>,
-    /// `--source PATH`: an evidence file.
-    pub file: Option<PathBuf>,
+    /// `--source PATH` (repeatable) and the evidence flags: evidence files.
+    pub evidence: EvidencePaths,
+    pub mode: Mode,
     /// The redactor, when `--redact` (or the config) asks for redaction.
     pub redactor: Option<Arc<crate::redact::Redactor>>,
 }
 
-/// Resolve a headless command's flags: `--source demo|aws|PATH` over the config.
-pub fn headless(cockpit: &CockpitArgs, source: Option<&str>) -> Result<Headless, String> {
+/// Resolve a headless command's flags: `--source demo|aws|PATH…` over the config. Paths are
+/// evidence of the command's own kind (`kind`), as are the cockpit's evidence flags.
+pub fn headless(cockpit: &CockpitArgs, source: &[String], kind: Kind) -> Result<Headless, String> {
     let mut cockpit = cockpit.clone();
-    match source {
-        Some("demo") => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
-        Some("aws") => cockpit.aws = true,
-        _ => {}
+    for s in source {
+        match s.as_str() {
+            "demo" => cockpit.demo = Some(cockpit.demo.unwrap_or_default()),
+            "aws" => cockpit.aws = true,
+            path => match kind {
+                Kind::Logs => cockpit.logs.push(PathBuf::from(path)),
+                Kind::Traces => cockpit.traces.push(PathBuf::from(path)),
+                Kind::Changes => cockpit.changes.push(PathBuf::from(path)),
+            },
+        }
     }
     let setup = setup(&cockpit)?;
     let redactor = setup.config.redact.on.then_some(setup.redactor);
@@ -224,9 +275,23 @@ pub fn headless(cockpit: &CockpitArgs, source: Option<&str>) -> Result<Headless,
         Some(r) => vec![r.clone()],
         None => cfg.boundary.regions().map(|(_, r)| r.to_string()).collect(),
     };
-    let file = source.filter(|s| !matches!(*s, "demo" | "aws")).map(PathBuf::from);
-    let scenario = setup.scenario.filter(|_| cfg.source == SourceKind::Demo);
-    Ok(Headless { cfg, scenario, regions, file, redactor })
+    // A headless command reads the evidence of its kind when there is any, unless the demo
+    // or AWS was asked for by name.
+    let asked = |w: &str| source.iter().any(|s| s == w);
+    let mode = if asked("demo") {
+        Mode::Demo
+    } else if asked("aws") {
+        Mode::Aws
+    } else {
+        let mine = match kind {
+            Kind::Logs => !setup.evidence.logs.is_empty(),
+            Kind::Traces => !setup.evidence.traces.is_empty(),
+            Kind::Changes => !setup.evidence.changes.is_empty(),
+        };
+        if mine { Mode::Evidence } else { setup.mode }
+    };
+    let scenario = setup.scenario.filter(|_| mode == Mode::Demo);
+    Ok(Headless { cfg, scenario, regions, evidence: setup.evidence, mode, redactor })
 }
 
 /// Any of the log sources, chosen at start.
@@ -292,6 +357,17 @@ impl ServiceMap {
                 })
                 .collect(),
         )
+    }
+
+    /// Services known by name only (those an evidence's logs and traces name), mapped from
+    /// resources that name them.
+    pub fn with_names(mut self, names: impl IntoIterator<Item = String>) -> Self {
+        for n in names {
+            if !self.0.iter().any(|(name, keys)| *name == n || keys.contains(&n)) {
+                self.0.push((n.clone(), vec![n]));
+            }
+        }
+        self
     }
 
     /// The service of a resource: the longest key it names as a whole word.
@@ -396,9 +472,9 @@ pub async fn aws_changes(cfg: &Config) -> AnyChanges {
     AnyChanges::Aws(Arc::new(c), ServiceMap::new(&cfg.services))
 }
 
-/// Changes from a CloudTrail file (`--changes PATH`, `--source PATH`).
-pub fn file_changes(cfg: &Config, path: &std::path::Path) -> Result<AnyChanges, String> {
-    Ok(AnyChanges::File(Arc::new(FileChanges::load(path)?), ServiceMap::new(&cfg.services)))
+/// Changes from CloudTrail files (`--changes PATH…`, `--source PATH…`).
+pub fn file_changes(cfg: &Config, paths: &[PathBuf]) -> Result<AnyChanges, String> {
+    Ok(AnyChanges::File(Arc::new(FileChanges::load_all(paths)?), ServiceMap::new(&cfg.services)))
 }
 
 /// Any of the trace sources, chosen at start.
@@ -448,9 +524,9 @@ pub async fn aws_requests(cfg: &Config) -> AwsRequests {
         .with_correlation_key(&cfg.correlation_annotation)
 }
 
-/// Traces from a file (`--traces PATH`, `warroom trace --source PATH`).
-pub fn file_traces(cfg: &Config, path: &std::path::Path) -> Result<AnyTraces, String> {
-    Ok(AnyTraces::File(Arc::new(FileTraces::load(path, &cfg.correlation_annotation)?)))
+/// Traces from files (`--traces PATH…`, `warroom trace --source PATH…`).
+pub fn file_traces(cfg: &Config, paths: &[PathBuf]) -> Result<AnyTraces, String> {
+    Ok(AnyTraces::File(Arc::new(FileTraces::load_all(paths, &cfg.correlation_annotation)?)))
 }
 
 /// The log source of the AWS cockpit: CloudWatch Logs over the services' log groups, or
@@ -471,10 +547,102 @@ pub async fn aws_logs(cfg: &Config) -> AnyLogs {
     }
 }
 
-/// The log file given with `--logs`, instead of the source's logs.
-fn file_logs(cfg: &Config, path: &std::path::Path) -> Result<AnyLogs, String> {
+/// The log files given with `--logs`, instead of the source's logs.
+pub fn file_logs(cfg: &Config, paths: &[PathBuf]) -> Result<AnyLogs, String> {
     let home = cfg.boundary.regions().next().map(|(_, r)| r.to_string()).unwrap_or_default();
-    Ok(AnyLogs::File(Arc::new(FileLogs::load(path, cfg.line_parser(), &home)?)))
+    let f = FileLogs::load_all(paths, cfg.line_parser(), &cfg.services, &home)?;
+    Ok(AnyLogs::File(Arc::new(f)))
+}
+
+/// Read the evidence the flags name, as the cockpit and the headless commands see it.
+pub fn load_evidence(cfg: &Config, paths: &EvidencePaths) -> Result<Evidence, String> {
+    Evidence::load(
+        paths.clone(),
+        cfg.line_parser(),
+        &cfg.services,
+        &cfg.correlation_annotation,
+        &cfg.boundary,
+    )
+}
+
+/// The evidence as the cockpit's sources, its clock (standing at the end of the evidence)
+/// and its header.
+pub fn evidence_sources(cfg: &Config, ev: &Evidence) -> (EvidenceSources, Clock, SourceInfo) {
+    let logs = match &ev.logs {
+        Some(l) => AnyLogs::File(l.clone()),
+        None => AnyLogs::None(NoLogs("no log files in the evidence (--logs, --evidence)".into())),
+    };
+    let traces = match &ev.traces {
+        Some(t) => AnyTraces::File(t.clone()),
+        None => AnyTraces::None(NoTraces(
+            "no trace files in the evidence (--traces, --evidence)".into(),
+        )),
+    };
+    let changes = match &ev.changes {
+        Some(c) => {
+            AnyChanges::File(c.clone(), ServiceMap::new(&cfg.services).with_names(ev.services()))
+        }
+        None => AnyChanges::None(NoChanges(
+            "no CloudTrail files in the evidence (--changes, --evidence)".into(),
+        )),
+    };
+    let end = ev.end().unwrap_or_else(crate::tui::wall_now);
+    let range = ev.metrics.range().map(|(a, b)| {
+        let day = |t| crate::model::format_date(t);
+        let to = if day(a) == day(b) {
+            crate::model::format_hm(b)
+        } else {
+            crate::model::format_datetime(b)[..16].to_string()
+        };
+        format!(" · {} {}–{to} UTC", day(a), crate::model::format_hm(a))
+    });
+    let info = SourceInfo {
+        name: "evidence".into(),
+        scenario: None,
+        title: Some(format!("{}{}", ev.paths.describe(), range.unwrap_or_default())),
+    };
+    let sources = EvidenceSources {
+        metrics: ev.metrics.clone(),
+        logs: Arc::new(logs),
+        traces: Arc::new(traces),
+        changes: Arc::new(changes),
+    };
+    (sources, Clock::fixed(end), info)
+}
+
+/// An incident's evidence as every pane's source.
+#[derive(Clone)]
+pub struct EvidenceSources {
+    pub metrics: Arc<EvidenceMetrics>,
+    pub logs: Arc<AnyLogs>,
+    pub traces: Arc<AnyTraces>,
+    pub changes: Arc<AnyChanges>,
+}
+
+impl Sources for EvidenceSources {
+    type Metrics = EvidenceMetrics;
+    type Requests = EvidenceMetrics;
+    type Logs = AnyLogs;
+    type Traces = AnyTraces;
+    type Changes = AnyChanges;
+    fn changes(&self) -> Arc<AnyChanges> {
+        self.changes.clone()
+    }
+    fn metrics(&self) -> Arc<EvidenceMetrics> {
+        self.metrics.clone()
+    }
+    fn traces(&self) -> Arc<AnyTraces> {
+        self.traces.clone()
+    }
+    fn logs(&self) -> Arc<AnyLogs> {
+        self.logs.clone()
+    }
+    fn requests(&self) -> Arc<EvidenceMetrics> {
+        self.metrics.clone()
+    }
+    fn refresh(&self) -> Option<Duration> {
+        None
+    }
 }
 
 /// The simulator as the cockpit's sources (its log lines, or a file's).
@@ -614,100 +782,115 @@ pub fn apply_alert(app: &mut App, a: &alert::Alert) -> anyhow::Result<()> {
 pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
     let alert = read_alert(&mut args)?;
     let setup = setup(&args).map_err(anyhow::Error::msg)?;
-    let Setup { config: mut cfg, scenario, keymap, theme, theme_dir, redactor } = setup;
+    let Setup { mode, evidence, config: mut cfg, scenario, keymap, theme, theme_dir, redactor } =
+        setup;
     let looks = crate::ui::Looks { theme, dir: theme_dir };
-    match scenario {
-        Some(sc) => {
+    let e = anyhow::Error::msg;
+    // Live AWS: the profile must exist, and services may be discovered first.
+    let live = !matches!((mode, &scenario), (Mode::Evidence, _) | (Mode::Demo, Some(_)));
+    let discovered = if live {
+        check_aws_profile(&cfg).await.map_err(e)?;
+        aws_discover(&mut cfg).await
+    } else {
+        None
+    };
+    // Evidence files given beside the demo or AWS replace those panes' sources.
+    let (ev_logs, ev_traces, ev_changes) = match mode {
+        Mode::Evidence => (None, None, None),
+        _ => (
+            (!evidence.logs.is_empty())
+                .then(|| file_logs(&cfg, &evidence.logs).map(Arc::new))
+                .transpose()
+                .map_err(e)?,
+            (!evidence.traces.is_empty())
+                .then(|| file_traces(&cfg, &evidence.traces).map(Arc::new))
+                .transpose()
+                .map_err(e)?,
+            (!evidence.changes.is_empty())
+                .then(|| file_changes(&cfg, &evidence.changes).map(Arc::new))
+                .transpose()
+                .map_err(e)?,
+        ),
+    };
+    let new_app = |clock: Clock, info: SourceInfo| -> anyhow::Result<App> {
+        let mut app =
+            App::new(cfg.boundary.clone(), clock, keymap.clone(), info, cfg.window, cfg.baseline)
+                .with_log_store(cfg.log_capacity, cfg.line_parser());
+        dress(&mut app, &args, &cfg, &redactor);
+        start_region(&mut app, args.region.as_deref())?;
+        start_investigation(&mut app, args.resume)?;
+        if let Some(a) = &alert {
+            apply_alert(&mut app, a)?;
+        }
+        Ok(app)
+    };
+    match (mode, scenario) {
+        (Mode::Evidence, _) => {
+            let ev = load_evidence(&cfg, &evidence).map_err(e)?;
+            let (sources, clock, info) = evidence_sources(&cfg, &ev);
+            let app = new_app(clock, info)?;
+            crate::tui::run(app, looks, sources, |_| {
+                Err(":scenario works in the demo only (this is evidence)".to_string())
+            })
+            .await
+        }
+        (Mode::Demo, Some(sc)) => {
+            let with_files = |s: &mut DemoSources| {
+                if let Some(f) = &ev_logs {
+                    s.1 = f.clone();
+                }
+                if let Some(t) = &ev_traces {
+                    s.2 = t.clone();
+                }
+                if let Some(c) = &ev_changes {
+                    s.3 = c.clone();
+                }
+            };
             let (mut sources, clock, info) = demo(sc, &cfg.boundary, cfg.at, cfg.speed, cfg.seed);
-            let file = match &args.logs {
-                Some(p) => Some(Arc::new(file_logs(&cfg, p).map_err(anyhow::Error::msg)?)),
-                None => None,
-            };
-            if let Some(f) = &file {
-                sources.1 = f.clone();
-            }
-            let trace_file = match &args.traces {
-                Some(p) => Some(Arc::new(file_traces(&cfg, p).map_err(anyhow::Error::msg)?)),
-                None => None,
-            };
-            if let Some(t) = &trace_file {
-                sources.2 = t.clone();
-            }
-            let change_file = match &args.changes {
-                Some(p) => Some(Arc::new(file_changes(&cfg, p).map_err(anyhow::Error::msg)?)),
-                None => None,
-            };
-            if let Some(c) = &change_file {
-                sources.3 = c.clone();
-            }
-            let mut app =
-                App::new(cfg.boundary.clone(), clock, keymap, info, cfg.window, cfg.baseline)
-                    .with_log_store(cfg.log_capacity, cfg.line_parser());
-            dress(&mut app, &args, &cfg, &redactor);
-            start_region(&mut app, args.region.as_deref())?;
-            start_investigation(&mut app, args.resume)?;
-            if let Some(a) = &alert {
-                apply_alert(&mut app, a)?;
-            }
+            with_files(&mut sources);
+            let app = new_app(clock, info)?;
             let (boundary, speed, seed) = (cfg.boundary.clone(), cfg.speed, cfg.seed);
             crate::tui::run(app, looks, sources, move |name| {
                 let (mut s, clock, info) =
                     demo(Scenario::load(name)?, &boundary, None, speed, seed);
-                if let Some(f) = &file {
-                    s.1 = f.clone();
-                }
-                if let Some(t) = &trace_file {
-                    s.2 = t.clone();
-                }
-                if let Some(c) = &change_file {
-                    s.3 = c.clone();
-                }
+                with_files(&mut s);
                 Ok((s, clock, info))
             })
             .await
         }
-        None => {
-            check_aws_profile(&cfg).await.map_err(anyhow::Error::msg)?;
-            let discovered = aws_discover(&mut cfg).await;
+        _ => {
             let metrics = CloudWatchMetrics::from_env(
                 cfg.boundary.clone(),
                 cfg.services.clone(),
                 cfg.aws_profile.clone(),
             )
             .await;
-            let logs = match &args.logs {
-                Some(p) => file_logs(&cfg, p).map_err(anyhow::Error::msg)?,
-                None => aws_logs(&cfg).await,
+            let logs = match ev_logs {
+                Some(l) => l,
+                None => Arc::new(aws_logs(&cfg).await),
             };
-            let traces = match &args.traces {
-                Some(p) => file_traces(&cfg, p).map_err(anyhow::Error::msg)?,
-                None => aws_traces(&cfg).await,
+            let traces = match ev_traces {
+                Some(t) => t,
+                None => Arc::new(aws_traces(&cfg).await),
             };
-            let changes = match &args.changes {
-                Some(p) => file_changes(&cfg, p).map_err(anyhow::Error::msg)?,
-                None => aws_changes(&cfg).await,
+            let changes = match ev_changes {
+                Some(c) => c,
+                None => Arc::new(aws_changes(&cfg).await),
             };
             let sources = AwsSources {
-                changes: Arc::new(changes),
+                changes,
                 metrics: Arc::new(metrics),
                 requests: Arc::new(aws_requests(&cfg).await),
-                logs: Arc::new(logs),
-                traces: Arc::new(traces),
+                logs,
+                traces,
                 refresh: Duration::from_millis(cfg.refresh as u64),
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
-            let mut app =
-                App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
-                    .with_log_store(cfg.log_capacity, cfg.line_parser())
-                    .with_services(known_services(&cfg));
-            dress(&mut app, &args, &cfg, &redactor);
-            start_region(&mut app, args.region.as_deref())?;
-            start_investigation(&mut app, args.resume)?;
-            if let Some(line) = discovered {
+            let mut app = new_app(Clock::Wall, info)?.with_services(known_services(&cfg));
+            if let Some(line) = discovered
+                && app.message.is_none()
+            {
                 app.message = Some((line, cfg.services.is_empty()));
-            }
-            if let Some(a) = &alert {
-                apply_alert(&mut app, a)?;
             }
             crate::tui::run(app, looks, sources, |_| {
                 Err(":scenario works in the demo only".to_string())
@@ -748,4 +931,62 @@ fn start_region(app: &mut App, region: Option<&str>) -> anyhow::Result<()> {
         app.run_command(&format!("region {r}"));
     }
     Ok(())
+}
+
+/// A `--since` / `--until` value: a duration back from the present (`15m`, `2h`, `1d`), a
+/// moment (`2026-11-19T13:42:02Z`, with an offset, converted to UTC) or a time of day on the
+/// present's date (`13:42`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum When {
+    Ago(Millis),
+    At(Millis),
+    TimeOfDay(Millis),
+}
+
+impl When {
+    /// The moment, given the present.
+    pub fn resolve(self, now: Millis) -> Millis {
+        match self {
+            When::Ago(d) => now - d,
+            When::At(t) => t,
+            When::TimeOfDay(tod) => now - now.rem_euclid(crate::model::DAY_MS) + tod,
+        }
+    }
+}
+
+pub fn parse_when(s: &str) -> Result<When, String> {
+    if let Some(tod) = crate::model::parse_hms(s) {
+        return Ok(When::TimeOfDay(tod));
+    }
+    if let Some(t) = crate::model::parse_moment(s, 0) {
+        return Ok(When::At(t));
+    }
+    crate::config::parse_window(s)
+        .or_else(|_| humantime::parse_duration(s).map(|d| d.as_millis() as Millis))
+        .map(When::Ago)
+        .map_err(|_| {
+            format!(
+                "`{s}` is neither a duration (15m, 2h, 1d) nor a time (2026-11-19T13:42:02Z, \
+                 2026-11-19T14:42:02+01:00, 13:42)"
+            )
+        })
+}
+
+/// The time range `--since`/`--until` ask for around the present `now` (the clock, or the
+/// end of the evidence), `default` back when `--since` is not given; `None` for `now` reads
+/// everything (a file without a clock).
+pub fn time_range(
+    since: Option<When>,
+    until: Option<When>,
+    now: Option<Millis>,
+    default: Option<Millis>,
+) -> (Millis, Millis) {
+    let Some(now) = now else { return (Millis::MIN / 2, Millis::MAX / 2) };
+    let to = until.map_or(now + 1, |u| u.resolve(now));
+    let from = match (since, default) {
+        (Some(s), _) => s.resolve(to.min(now)),
+        (None, Some(d)) => to - d,
+        (None, None) => Millis::MIN / 2,
+    };
+    (from, to)
 }

@@ -32,33 +32,78 @@ fn parse_size(s: &str) -> Result<(u16, u16), String> {
     Ok((w, h))
 }
 
-/// The demo cockpit after replaying `keys` on a screen `height` rows high, as an off-screen
-/// render (or a report) sees it.
+/// The cockpit after replaying `keys` on a screen `height` rows high, as an off-screen render
+/// (or a report) sees it: the evidence the flags name, else the demo.
 pub fn replay(
     cockpit: &super::CockpitArgs,
     keys: &str,
     height: u16,
 ) -> Result<(App, crate::ui::Theme), String> {
     let mut cockpit = cockpit.clone();
-    if cockpit.demo.is_none() {
+    if cockpit.demo.is_none() && super::evidence_paths(&cockpit)?.is_empty() {
         cockpit.demo = Some(String::new());
     }
     let setup = super::setup(&cockpit)?;
     let cfg = setup.config;
-    let sc = setup.scenario.ok_or("only the demo is rendered off-screen")?;
-    let (sources, clock, info) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
-    let engine = sources.0.engine.clone();
-    let mut app =
-        App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline)
-            .with_log_store(cfg.log_capacity, cfg.line_parser());
-    super::dress(&mut app, &cockpit, &cfg, &setup.redactor);
-    crate::tui::set_pages(&mut app, height);
-    serve_demo(&mut app, &engine, vec![Effect::FetchMetrics { span: 0 }])?;
+    let mut looks = crate::ui::Looks { theme: setup.theme, dir: setup.theme_dir };
+    let new_app = |clock, info| {
+        let mut app = App::new(
+            cfg.boundary.clone(),
+            clock,
+            setup.keymap.clone(),
+            info,
+            cfg.window,
+            cfg.baseline,
+        )
+        .with_log_store(cfg.log_capacity, cfg.line_parser());
+        super::dress(&mut app, &cockpit, &cfg, &setup.redactor);
+        crate::tui::set_pages(&mut app, height);
+        app
+    };
+    match setup.mode {
+        super::Mode::Evidence => {
+            let ev = super::load_evidence(&cfg, &setup.evidence)?;
+            let (sources, clock, info) = super::evidence_sources(&cfg, &ev);
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            let app = new_app(clock, info);
+            let serve = move |app: &mut App, fx: Vec<Effect>| {
+                rt.block_on(serve_sources(app, &sources, fx));
+                Ok(())
+            };
+            replay_keys(app, &cockpit, keys, &mut looks, Box::new(serve))
+        }
+        super::Mode::Aws => {
+            Err("live AWS is not rendered off-screen: give --demo or evidence files".into())
+        }
+        super::Mode::Demo => {
+            let sc = setup.scenario.ok_or("only the demo and evidence are rendered off-screen")?;
+            let (sources, clock, info) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
+            let engine = sources.0.engine.clone();
+            let app = new_app(clock, info);
+            let serve = move |app: &mut App, fx: Vec<Effect>| serve_demo(app, &engine, fx);
+            replay_keys(app, &cockpit, keys, &mut looks, Box::new(serve))
+        }
+    }
+}
+
+type Serve<'a> = Box<dyn FnMut(&mut App, Vec<Effect>) -> Result<(), String> + 'a>;
+
+/// Fetch the first data, drill into `--region`, then replay the keys.
+fn replay_keys(
+    mut app: App,
+    cockpit: &super::CockpitArgs,
+    keys: &str,
+    looks: &mut crate::ui::Looks,
+    mut serve: Serve<'_>,
+) -> Result<(App, crate::ui::Theme), String> {
+    serve(&mut app, vec![Effect::FetchMetrics { span: 0 }])?;
     if let Some(r) = &cockpit.region {
         let fx = app.run_command(&format!("region {r}"));
-        serve_demo(&mut app, &engine, fx)?;
+        serve(&mut app, fx)?;
     }
-    let mut looks = crate::ui::Looks { theme: setup.theme, dir: setup.theme_dir };
     for word in keys.split_whitespace() {
         let key = Key::parse(word).map_err(|e| format!("--keys: {e}"))?;
         let (themes, fx): (Vec<_>, Vec<_>) =
@@ -68,9 +113,121 @@ pub fn replay(
                 looks.switch(&name).map_err(|e| format!("--keys: :theme {name}: {e}"))?;
             }
         }
-        serve_demo(&mut app, &engine, fx)?;
+        serve(&mut app, fx)?;
     }
-    Ok((app, looks.theme))
+    Ok((app, looks.theme.clone()))
+}
+
+/// Carry out an app's effects against any sources, to the end (what the event loop does with
+/// tasks, without following): metrics, failing requests, the log tail's backfill, traces and
+/// changes.
+pub async fn serve_sources<S: crate::tui::Sources>(
+    app: &mut App,
+    sources: &S,
+    effects: Vec<Effect>,
+) {
+    use crate::source::{
+        ChangeQuery, ChangeSource, LogQuery, LogSource, MetricsSource, RequestSource, TraceQuery,
+        TraceSource,
+    };
+    let mut queue: std::collections::VecDeque<Effect> = effects.into();
+    while let Some(effect) = queue.pop_front() {
+        match effect {
+            Effect::FetchMetrics { .. } => {
+                let q = crate::model::MetricsQuery { now: app.clock.now(), span: app.span() };
+                let result = sources.metrics().metrics(q).await;
+                queue.extend(app.on_source(SourceMsg::Metrics { result, received: 0 }));
+            }
+            Effect::FetchFailing { generation, scope, from, to } => {
+                let result = sources
+                    .requests()
+                    .failing_requests(scope, from, to, crate::app::FAILING_LIMIT)
+                    .await;
+                queue.extend(app.on_source(SourceMsg::Failing { generation, result }));
+            }
+            Effect::TailLogs { generation, target: Some(t), from, to, limit } => {
+                let mut batch = LogBatch::default();
+                let mut error = None;
+                for r in &t.regions {
+                    let q = LogQuery {
+                        region: r.clone(),
+                        correlation_id: t.correlation_id.clone(),
+                        from,
+                        to,
+                        limit,
+                    };
+                    match sources.logs().fetch(q).await {
+                        Ok(b) => {
+                            batch.events.extend(b.events);
+                            batch.truncated |= b.truncated;
+                        }
+                        Err(e) => error = Some(e),
+                    }
+                }
+                batch.events.sort_by_key(|e| e.at);
+                let update = match error {
+                    Some(e) if batch.events.is_empty() => Err(e),
+                    _ => Ok(batch),
+                };
+                let msg = SourceMsg::Logs { generation, update, backfill: true, received: 0 };
+                queue.extend(app.on_source(msg));
+            }
+            Effect::FetchTrace { generation, regions, key, from, to, service, operation } => {
+                let mut lookup = crate::source::TraceLookup::default();
+                let mut error = None;
+                for region in regions {
+                    let q = TraceQuery {
+                        region,
+                        key: key.clone(),
+                        from,
+                        to,
+                        service: service.clone(),
+                        operation: operation.clone(),
+                    };
+                    match sources.traces().trace(q).await {
+                        Ok(l) if l.trace.is_some() => {
+                            lookup = l;
+                            error = None;
+                            break;
+                        }
+                        Ok(l) if lookup.similar.is_empty() => lookup.similar = l.similar,
+                        Ok(_) => {}
+                        Err(e) => error = Some(e),
+                    }
+                }
+                let result = match error {
+                    Some(e) if lookup.similar.is_empty() => Err(e),
+                    _ => Ok(lookup),
+                };
+                queue.extend(app.on_source(SourceMsg::Trace { generation, result }));
+            }
+            Effect::FetchChanges { generation, regions, from, to } => {
+                let mut all = Vec::new();
+                let mut error = None;
+                for region in regions {
+                    let q = ChangeQuery { region, from, to, include_read_only: true };
+                    match sources.changes().changes(q).await {
+                        Ok(c) => all.extend(c),
+                        Err(e) => error = Some(e),
+                    }
+                }
+                let result = match error {
+                    Some(e) if all.is_empty() => Err(e),
+                    _ => Ok(all),
+                };
+                let msg = SourceMsg::Changes { generation, result, received: 0 };
+                queue.extend(app.on_source(msg));
+            }
+            Effect::TailLogs { target: None, .. }
+            | Effect::SwitchScenario(_)
+            | Effect::Copy(_)
+            | Effect::Journal(_)
+            | Effect::WriteReport(_)
+            | Effect::Snapshot(_)
+            | Effect::SwitchTheme(_)
+            | Effect::Quit => {}
+        }
+    }
 }
 
 /// Render and write the snapshot; returns the path written.

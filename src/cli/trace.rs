@@ -5,8 +5,7 @@ use super::logs::{Outcome, region_failure};
 use super::{AnyTraces, CockpitArgs};
 use crate::analysis::fmt_ms;
 use crate::analysis::waterfall::{layout, marker};
-use crate::config::parse_window;
-use crate::model::{Millis, Trace, TraceSummary, format_hms};
+use crate::model::{Trace, TraceSummary, format_hms};
 use crate::source::{TraceKey, TraceLookup, TraceQuery, TraceSource};
 use crate::ui::sanitize;
 use std::collections::HashSet;
@@ -30,13 +29,17 @@ pub struct TraceArgs {
     /// The X-Ray trace id.
     #[arg(long, value_name = "ID")]
     pub trace_id: Option<String>,
-    /// How far back to look (default: the window, 15m).
-    #[arg(long, value_name = "DUR", value_parser = parse_window)]
-    pub since: Option<Millis>,
-    /// Where the trace comes from: demo, aws, or a file (the JSON of `aws xray
-    /// batch-get-traces`, or segment documents).
-    #[arg(long, value_name = "demo|aws|PATH")]
-    pub source: Option<String>,
+    /// From when: a duration back (15m, 2h, 1d) or a time (2026-11-19T13:42:02Z, with an
+    /// offset, or HH:MM on the present's date). Default: the window (15m); evidence whole.
+    #[arg(long, value_name = "DUR|TIME", value_parser = super::parse_when)]
+    pub since: Option<super::When>,
+    /// Up to when (the same forms; default: the present, or the end of the evidence).
+    #[arg(long, value_name = "DUR|TIME", value_parser = super::parse_when)]
+    pub until: Option<super::When>,
+    /// Where the trace comes from: demo, aws, or files, folders or globs (the JSON of `aws
+    /// xray batch-get-traces`, or segment documents). Repeatable.
+    #[arg(long, value_name = "demo|aws|PATH", num_args = 1.., action = clap::ArgAction::Append)]
+    pub source: Vec<String>,
     #[arg(long, value_enum, default_value = "text")]
     pub format: Format,
     #[command(flatten)]
@@ -108,11 +111,18 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
 /// Run the command: `Nothing` when no trace was found (the similar ones are on stderr),
 /// `Partial` when none was found and some regions failed (each named on stderr).
 pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, String> {
-    let super::Headless { mut cfg, scenario, regions, file, redactor } =
-        super::headless(&args.cockpit, args.source.as_deref())?;
-    let (source, now) = match (file.as_deref(), scenario) {
-        (Some(path), _) => (super::file_traces(&cfg, path)?, None),
-        (None, Some(sc)) => {
+    let super::Headless { mut cfg, scenario, regions, evidence, mode, redactor } =
+        super::headless(&args.cockpit, &args.source, super::Kind::Traces)?;
+    let (source, now) = match (mode, scenario) {
+        (super::Mode::Evidence, _) => {
+            let ev = super::load_evidence(&cfg, &evidence)?;
+            let end = ev.end();
+            match &ev.traces {
+                Some(t) => (AnyTraces::File(t.clone()), end),
+                None => return Err("the evidence has no trace files (--traces, --source)".into()),
+            }
+        }
+        (super::Mode::Demo, Some(sc)) => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
             (AnyTraces::Sim(sources.0), Some(clock.now()))
         }
@@ -124,16 +134,14 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, Stri
             (super::aws_traces(&cfg).await, Some(crate::tui::wall_now()))
         }
     };
+    let evidence_mode = mode == super::Mode::Evidence;
     let key = match (&args.correlation_id, &args.trace_id) {
         (Some(c), _) => TraceKey::CorrelationId(c.clone()),
         (None, Some(t)) => TraceKey::TraceId(t.clone()),
         (None, None) => return Err("--correlation-id or --trace-id is needed".into()),
     };
-    let since = args.since.unwrap_or(cfg.window);
-    let (from, to) = match now {
-        Some(n) => (n - since, n),
-        None => (Millis::MIN / 2, Millis::MAX / 2),
-    };
+    let default = (!evidence_mode).then_some(cfg.window);
+    let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut found = TraceLookup::default();
     let mut failed: Vec<String> = Vec::new();
     for region in &regions {

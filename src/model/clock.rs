@@ -18,6 +18,8 @@ pub struct SimState {
 pub enum Clock {
     Wall,
     Simulated(Arc<Mutex<SimState>>),
+    /// The time of evidence: it stands where it is put (the end of the evidence, `:at`).
+    Fixed(Arc<Mutex<Millis>>),
 }
 
 impl Clock {
@@ -31,8 +33,14 @@ impl Clock {
         })))
     }
 
+    /// A clock that stands at `at` until jumped.
+    pub fn fixed(at: Millis) -> Self {
+        Clock::Fixed(Arc::new(Mutex::new(at)))
+    }
+
     pub fn now(&self) -> Millis {
         match self {
+            Clock::Fixed(t) => *t.lock().unwrap_or_else(|e| e.into_inner()),
             Clock::Wall => SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map(|d| d.as_millis() as Millis)
@@ -52,9 +60,20 @@ impl Clock {
         matches!(self, Clock::Simulated(_))
     }
 
+    /// The clock of evidence, standing still.
+    pub fn is_fixed(&self) -> bool {
+        matches!(self, Clock::Fixed(_))
+    }
+
+    /// The clock can be moved (`:at`): the demo's and the evidence's.
+    pub fn can_jump(&self) -> bool {
+        !matches!(self, Clock::Wall)
+    }
+
     pub fn is_paused(&self) -> bool {
         match self {
             Clock::Wall => false,
+            Clock::Fixed(_) => true,
             Clock::Simulated(s) => lock(s).paused,
         }
     }
@@ -72,6 +91,9 @@ impl Clock {
 
     /// Jump a simulated clock to `to`.
     pub fn jump(&self, to: Millis) {
+        if let Clock::Fixed(t) = self {
+            *t.lock().unwrap_or_else(|e| e.into_inner()) = to;
+        }
         if let Clock::Simulated(s) = self {
             let mut s = lock(s);
             s.base = to;
@@ -86,6 +108,7 @@ impl Clock {
         let next = (now.div_euclid(step) + 1) * step;
         let speed = match self {
             Clock::Wall => 1.0,
+            Clock::Fixed(_) => return None,
             Clock::Simulated(s) => {
                 let s = lock(s);
                 if s.paused || s.speed <= 0.0 {
@@ -112,6 +135,53 @@ pub fn format_hms(t: Millis) -> String {
 /// `HH:MM` of the time of day (UTC).
 pub fn format_hm(t: Millis) -> String {
     format_hms(t)[..5].to_string()
+}
+
+/// `2026-11-19 13:42:02` (UTC).
+pub fn format_datetime(t: Millis) -> String {
+    format!("{} {}", format_date(t), format_hms(t))
+}
+
+/// `2026-11-19` (UTC).
+pub fn format_date(t: Millis) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(t.div_euclid(SECOND_MS)) {
+        Ok(d) => format!("{:04}-{:02}-{:02}", d.year(), d.month() as u8, d.day()),
+        Err(_) => "????-??-??".into(),
+    }
+}
+
+/// `2026-11-19T13:42:02Z`: ISO-8601 in UTC, to the second.
+pub fn format_iso(t: Millis) -> String {
+    format!("{}T{}Z", format_date(t), format_hms(t))
+}
+
+/// A moment as a user writes it: ISO-8601 with a date (`2026-11-19T13:42:02Z`,
+/// `2026-11-19T14:42:02+01:00`, `2026-11-19 13:42`), converted to UTC; or a time of day
+/// (`HH:MM[:SS]`, UTC) on the day of `day_of`.
+pub fn parse_moment(s: &str, day_of: Millis) -> Option<Millis> {
+    use time::format_description::well_known::Rfc3339;
+    let s = s.trim();
+    if let Some(tod) = parse_hms(s) {
+        return Some(day_of - day_of.rem_euclid(super::DAY_MS) + tod);
+    }
+    let iso = s.replacen(' ', "T", 1);
+    if let Ok(t) = time::OffsetDateTime::parse(&iso, &Rfc3339) {
+        return Some((t.unix_timestamp_nanos() / 1_000_000) as Millis);
+    }
+    // No seconds, or no zone (taken as UTC).
+    let (body, zone) = match iso
+        .find(['Z', 'z', '+'])
+        .or_else(|| iso.get(11..).and_then(|t| t.find('-')).map(|i| i + 11))
+    {
+        Some(i) => (&iso[..i], &iso[i..]),
+        None => (iso.as_str(), "Z"),
+    };
+    let body = if body.len() == 16 { format!("{body}:00") } else { body.to_string() };
+    let body = if body.len() == 10 { format!("{body}T00:00:00") } else { body };
+    let zone = if zone.is_empty() { "Z" } else { zone };
+    time::OffsetDateTime::parse(&format!("{body}{zone}"), &Rfc3339)
+        .ok()
+        .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as Millis)
 }
 
 /// Parse `HH:MM` or `HH:MM:SS` into milliseconds since midnight.
@@ -152,6 +222,26 @@ mod tests {
     }
 
     const DAY: Millis = 24 * HOUR_MS;
+
+    #[test]
+    fn moments_with_dates_and_zones() {
+        let day = 1_763_510_400_000; // 2025-11-19T00:00:00Z
+        let at = day + 13 * HOUR_MS + 42 * MINUTE_MS + 2_000;
+        assert_eq!(parse_moment("2025-11-19T13:42:02Z", 0), Some(at));
+        assert_eq!(parse_moment("2025-11-19T14:42:02+01:00", 0), Some(at));
+        assert_eq!(parse_moment("2025-11-19T08:42:02-05:00", 0), Some(at));
+        assert_eq!(parse_moment("2025-11-19 13:42:02", 0), Some(at));
+        assert_eq!(parse_moment("2025-11-19T13:42", 0), Some(at - 2_000));
+        assert_eq!(parse_moment("13:42:02", day + 5 * HOUR_MS), Some(at));
+        assert_eq!(parse_moment("yesterday", day), None);
+        assert_eq!(format_iso(at), "2025-11-19T13:42:02Z");
+        assert_eq!(format_datetime(at), "2025-11-19 13:42:02");
+        let c = Clock::fixed(at);
+        assert!(c.is_paused() && c.can_jump() && !c.is_simulated());
+        assert_eq!(c.wall_until_next(1000), None);
+        c.jump(at + 5);
+        assert_eq!(c.now(), at + 5);
+    }
 
     #[test]
     fn paused_simulated_clock_stands_still_and_jumps() {

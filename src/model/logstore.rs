@@ -56,6 +56,19 @@ pub struct StoredLine {
     region: u16,
     service: u16,
     pub level: Level,
+    /// What the source knew about a plain-text line that its text does not say (a Lambda
+    /// runtime line joined to its request): kept so that showing it again keeps it.
+    joined: Option<Box<Joined>>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+struct Joined {
+    /// The message of a JSON line read whole and kept cut.
+    message: Option<String>,
+    correlation_id: Option<String>,
+    trace_id: Option<String>,
+    request_id: Option<String>,
+    tenant: Option<String>,
 }
 
 impl StoredLine {
@@ -262,6 +275,23 @@ impl LogStore {
         } else {
             e.raw
         };
+        // JSON lines say their fields again when parsed; text lines may not.
+        let cut = super::logline::was_cut(&raw);
+        let joined = ((cut || !raw.trim_start().starts_with('{'))
+            && (cut
+                || e.correlation_id.is_some()
+                || e.trace_id.is_some()
+                || e.request_id.is_some()
+                || e.tenant.is_some()))
+        .then(|| {
+            Box::new(Joined {
+                message: cut.then_some(e.message),
+                correlation_id: e.correlation_id,
+                trace_id: e.trace_id,
+                request_id: e.request_id,
+                tenant: e.tenant,
+            })
+        });
         let line = StoredLine {
             at: e.at,
             cid,
@@ -269,6 +299,7 @@ impl LogStore {
             region,
             service,
             level: e.level,
+            joined,
         };
         self.bytes += line.raw.len();
         let seq = self.first_seq + self.lines.len() as u64;
@@ -424,6 +455,15 @@ impl LogStore {
         e.level = l.level;
         e.region = self.region_of(l).to_string();
         e.service = self.service_of(l).to_string();
+        if let Some(j) = &l.joined {
+            if let Some(m) = &j.message {
+                e.message.clone_from(m);
+            }
+            e.correlation_id = e.correlation_id.or_else(|| j.correlation_id.clone());
+            e.trace_id = e.trace_id.or_else(|| j.trace_id.clone());
+            e.request_id = e.request_id.or_else(|| j.request_id.clone());
+            e.tenant = e.tenant.or_else(|| j.tenant.clone());
+        }
         Some(e)
     }
 

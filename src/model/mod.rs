@@ -5,12 +5,15 @@
 
 mod clock;
 pub mod investigation;
+pub mod lambda;
 pub mod logline;
 pub mod logstore;
 mod red;
 mod telemetry;
 
-pub use clock::{Clock, format_hm, format_hms, parse_hms};
+pub use clock::{
+    Clock, format_date, format_datetime, format_hm, format_hms, format_iso, parse_hms, parse_moment,
+};
 pub use red::{RedPoint, RedSeries, RedStats, stats_of};
 pub use telemetry::{
     Change, Identity, Level, LogEvent, Span, SpanException, SpanHttp, SpanLink, Trace, TraceSummary,
@@ -101,6 +104,12 @@ pub struct MetricsSnapshot {
     pub regions: BTreeMap<String, RegionMetrics>,
     /// Regions that failed to answer, with the error, so their rows can say so.
     pub region_errors: BTreeMap<String, String>,
+    /// What the numbers were computed from, when they are not a metrics service's own
+    /// (`computed from the evidence, 1,412 requests: …`).
+    pub basis: Option<String>,
+    /// When requests failed, per region and service, oldest first, where the source knows
+    /// individual requests (evidence): an onset known to the minute is found to the second.
+    pub failure_times: BTreeMap<String, BTreeMap<String, Vec<Millis>>>,
 }
 
 /// What a metrics source is asked for: per-minute series over `[now - span, now]`.

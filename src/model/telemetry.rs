@@ -36,6 +36,9 @@ pub struct LogEvent {
     pub tenant: Option<String>,
     pub operation: Option<String>,
     pub trace_id: Option<String>,
+    /// AWS Lambda's RequestId of the invocation that wrote the line, when it says.
+    #[serde(default)]
+    pub request_id: Option<String>,
     /// The line as written (JSON for the simulator's services).
     pub raw: String,
 }

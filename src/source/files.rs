@@ -1,97 +1,397 @@
-//! Evidence files as sources.
+//! Evidence files as sources: log exports, trace exports and CloudTrail files, several of
+//! each, gzipped or not.
 //!
 //! Log files: JSON lines, plain text lines, or the JSON that `aws logs filter-log-events` and
-//! `aws logs get-log-events` print (`{"events": [{"timestamp", "message", ...}]}`). A file is
-//! evidence: all of its lines are read whatever their time, and lines appended later are
+//! `aws logs get-log-events` print (`{"events": [{"timestamp", "message", ...}]}`), several of
+//! those documents one after the other (`>>` of two calls), or the payload a subscription
+//! filter delivers (`{"logGroup", "logStream", "logEvents": [...]}`). A file is evidence: all
+//! of its lines are read whatever their time, and lines appended to a line file later are
 //! followed like `tail -f`. Invalid UTF-8 is replaced, not fatal.
+//!
+//! Where a line comes from: its own fields (`region`, `awsRegion`, `service`) first, then its
+//! file (the log group in the document or in the file's path, `/aws/lambda/NAME` →
+//! `NAME`, mapped to a configured service by its log groups or function name; a region
+//! named in the path), then the evidence as a whole (when it all comes from one region).
 
 use super::{LogBatch, LogQuery, LogSource, LogUpdate, SourceError, SourceErrorKind};
+use crate::config::ServiceConfig;
 use crate::model::logline::{LineContext, LineParser};
-use crate::model::{Clock, LogEvent};
-use serde::Deserialize;
+use crate::model::{Clock, LogEvent, lambda};
+use serde_json::Value;
+use std::collections::HashSet;
 use std::io::{Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
-/// The JSON the AWS CLI prints for `filter-log-events` and `get-log-events`.
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CliEvents {
-    events: Vec<CliEvent>,
+/// The most bytes one evidence file may hold once decompressed.
+pub const MAX_FILE_BYTES: u64 = 4 << 30;
+
+/// The gzip magic number.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
+/// A file's bytes, decompressed when gzipped (told by its magic number), at most
+/// [`MAX_FILE_BYTES`].
+pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    // A FIFO or a device would be read forever: evidence is files.
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(format!("{}: not a regular file", path.display())),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    let mut head = [0u8; 2];
+    let n = (&f).take(2).read(&mut head).unwrap_or(0);
+    let mut f = f;
+    f.seek(SeekFrom::Start(0)).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let mut out = Vec::new();
+    let limit = MAX_FILE_BYTES + 1;
+    let read = if n == 2 && head == GZIP_MAGIC {
+        flate2::read::MultiGzDecoder::new(f).take(limit).read_to_end(&mut out)
+    } else {
+        f.take(limit).read_to_end(&mut out)
+    };
+    read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    if out.len() as u64 > MAX_FILE_BYTES {
+        return Err(format!(
+            "{}: more than {} GiB (decompressed): split it, or filter it before reading",
+            path.display(),
+            MAX_FILE_BYTES >> 30
+        ));
+    }
+    Ok(out)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct CliEvent {
-    timestamp: Option<i64>,
-    message: Option<String>,
-    log_stream_name: Option<String>,
+/// `a.json` for one file, `3 log files` for several.
+fn name_of(paths: &[PathBuf], what: &str) -> String {
+    match paths {
+        [one] => one.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+        many => format!("{} {what} files", many.len()),
+    }
 }
 
-/// Lines of one file.
-pub struct FileLogs {
+// ---------------------------------------------------------------------------------------------
+// Where lines come from
+
+/// The AWS region a text names (`eu-west-1`, `us-gov-west-1`), if any: the first one.
+pub fn find_region(s: &str) -> Option<String> {
+    const PREFIXES: &[&str] = &["us", "eu", "ap", "sa", "ca", "me", "af", "il", "mx", "cn"];
+    const WHERE: &[&str] = &[
+        "northeast",
+        "southeast",
+        "northwest",
+        "southwest",
+        "north",
+        "south",
+        "east",
+        "west",
+        "central",
+    ];
+    let b = s.as_bytes();
+    for i in 0..b.len() {
+        if i > 0 && b[i - 1].is_ascii_alphanumeric() {
+            continue;
+        }
+        let rest = &s[i..];
+        let Some(p) = PREFIXES.iter().find(|p| rest.starts_with(&format!("{p}-"))) else {
+            continue;
+        };
+        let mut r = &rest[p.len() + 1..];
+        let gov = r.starts_with("gov-");
+        if gov {
+            r = &r[4..];
+        }
+        let Some(w) = WHERE.iter().find(|w| r.starts_with(&format!("{w}-"))) else { continue };
+        let digits: String = r[w.len() + 1..].chars().take_while(char::is_ascii_digit).collect();
+        let after = r[w.len() + 1 + digits.len()..].chars().next();
+        if !digits.is_empty() && after.is_none_or(|c| !c.is_ascii_alphanumeric()) {
+            let gov = if gov { "gov-" } else { "" };
+            return Some(format!("{p}-{gov}{w}-{digits}"));
+        }
+    }
+    None
+}
+
+/// The service a log group belongs to: `/aws/lambda/NAME`, `/ecs/NAME`, else the group's last
+/// part; a configured service when one names the group in `log-groups` or the function in its
+/// dimensions.
+pub fn service_of_group(group: &str, services: &[ServiceConfig]) -> String {
+    if let Some(s) = services.iter().find(|s| s.log_groups.iter().any(|g| g == group)) {
+        return s.name.clone();
+    }
+    let base = group.trim_end_matches('/').rsplit('/').next().unwrap_or(group);
+    configured(base, services).unwrap_or_else(|| base.to_string())
+}
+
+fn configured(name: &str, services: &[ServiceConfig]) -> Option<String> {
+    services
+        .iter()
+        .find(|s| s.name == name || s.dimensions.values().any(|v| v == name))
+        .map(|s| s.name.clone())
+}
+
+/// What a file's path says about its lines.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub region: Option<String>,
+    pub service: Option<String>,
+}
+
+/// The region and service a path names: a region anywhere in it; a log group written into the
+/// file name (`aws-lambda-NAME.json`, `_aws_lambda_NAME.json`, `%2Faws%2Flambda%2FNAME`) or as
+/// folders (`…/aws/lambda/NAME/…`); else a configured service named by a part of the path;
+/// else the file's stem.
+pub fn origin_of(path: &Path, services: &[ServiceConfig]) -> Origin {
+    let text = path.to_string_lossy().replace("%2F", "/").replace("%2f", "/");
+    let region = find_region(&text);
+    let stem = {
+        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let mut stem = name.as_str();
+        for ext in [".gz", ".json", ".jsonl", ".ndjson", ".log", ".txt", ".out"] {
+            stem = stem.strip_suffix(ext).unwrap_or(stem);
+        }
+        for ext in [".json", ".jsonl", ".log", ".txt"] {
+            stem = stem.strip_suffix(ext).unwrap_or(stem);
+        }
+        stem.to_string()
+    };
+    let mut service = None;
+    for marker in ["aws/lambda/", "aws-lambda-", "aws_lambda_", "ecs/"] {
+        if let Some(i) = text.rfind(marker) {
+            let rest = &text[i + marker.len()..];
+            let end = rest.find('/').unwrap_or(rest.len());
+            let mut name = &rest[..end];
+            for ext in [".gz", ".json", ".jsonl", ".log", ".txt"] {
+                name = name.strip_suffix(ext).unwrap_or(name);
+            }
+            for ext in [".json", ".jsonl", ".log", ".txt"] {
+                name = name.strip_suffix(ext).unwrap_or(name);
+            }
+            // A region written beside the name (`…-worker.eu-west-1`) is not part of it.
+            if let Some(r) = &region {
+                name = name.trim_end_matches(r.as_str()).trim_end_matches(['.', '_', '-']);
+            }
+            if !name.is_empty() {
+                service = Some(configured(name, services).unwrap_or_else(|| name.to_string()));
+                break;
+            }
+        }
+    }
+    let service = service
+        .or_else(|| {
+            let parts: Vec<&str> = text.split(['/', '.', '_']).collect();
+            services
+                .iter()
+                .filter(|s| {
+                    parts.iter().any(|p| {
+                        *p == s.name
+                            || s.dimensions.values().any(|v| v == p)
+                            || stem.contains(s.name.as_str())
+                    })
+                })
+                .max_by_key(|s| s.name.len())
+                .map(|s| s.name.clone())
+        })
+        .or_else(|| {
+            let s = region.as_ref().map_or(stem.as_str(), |r| {
+                stem.trim_start_matches(r.as_str())
+                    .trim_end_matches(r.as_str())
+                    .trim_matches(['.', '_', '-'])
+            });
+            (!s.is_empty()).then(|| s.to_string())
+        });
+    Origin { region, service }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Logs
+
+/// A line file followed for appended lines.
+#[derive(Clone, Debug)]
+struct Followed {
     path: PathBuf,
+    origin: Origin,
+    /// Where reading stopped (complete lines only).
+    end: u64,
+    /// The file's inode: another one at the path is a rotated log, read from its start.
+    inode: u64,
+}
+
+/// The most bytes read for one line of a followed file; a longer line is kept cut.
+const FOLLOW_CHUNK: u64 = 64 << 20;
+
+fn inode(path: &Path) -> u64 {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).map(|m| m.ino()).unwrap_or(0)
+}
+
+/// Lines of one or more files, time order.
+pub struct FileLogs {
     name: String,
     parser: LineParser,
+    services: Vec<ServiceConfig>,
     events: Vec<LogEvent>,
-    /// Where reading stopped, for following appended lines (text files only).
-    end: u64,
-    /// The region lines without one are shown under (so a query over several regions
-    /// lists them once).
+    follow: Vec<Followed>,
+    /// The region lines without one are shown under.
     home: String,
 }
 
+/// The AWS CLI's `filter-log-events` / `get-log-events` output, or a subscription payload.
+fn is_log_document(v: &Value) -> bool {
+    v.get("events").is_some_and(Value::is_array) || v.get("logEvents").is_some_and(Value::is_array)
+}
+
 impl FileLogs {
-    /// Read a file. `home` is the region lines that name none belong to.
+    /// Read one file. `home` is the region lines that name none belong to.
     pub fn load(path: &Path, parser: LineParser, home: &str) -> Result<FileLogs, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        FileLogs::load_all(&[path.to_path_buf()], parser, &[], home)
+    }
+
+    /// Read several files; lines are merged in time order and duplicates (the same line of
+    /// two overlapping exports) kept once. Lambda runtime lines are joined to their requests.
+    pub fn load_all(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+    ) -> Result<FileLogs, String> {
         let mut f = FileLogs {
-            path: path.to_path_buf(),
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
+            name: name_of(paths, "log"),
             parser,
+            services: services.to_vec(),
             events: Vec::new(),
-            end: bytes.len() as u64,
+            follow: Vec::new(),
             home: home.to_string(),
         };
-        f.events = f.parse(&bytes);
+        for path in paths {
+            let bytes = read_file(path)?;
+            let origin = origin_of(path, services);
+            let (events, lines) =
+                f.parse(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+            if lines && !bytes.starts_with(&GZIP_MAGIC) {
+                let end = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
+                f.follow.push(Followed { path: path.clone(), origin, end, inode: inode(path) });
+            }
+            f.events.extend(events);
+        }
+        f.events.sort_by_key(|e| e.at);
+        let mut seen = HashSet::new();
+        f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
+        lambda::join_requests(&mut f.events);
         Ok(f)
     }
 
-    fn parse(&self, bytes: &[u8]) -> Vec<LogEvent> {
-        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-        if bytes.get(start) == Some(&b'{')
-            && let Ok(cli) = serde_json::from_slice::<CliEvents>(bytes)
-        {
-            let mut out: Vec<LogEvent> = cli
-                .events
-                .into_iter()
-                .map(|e| {
-                    let msg = e.message.unwrap_or_default();
-                    let ctx = LineContext {
-                        at: e.timestamp,
-                        region: None,
-                        service: e.log_stream_name.as_deref(),
-                    };
-                    self.parser.parse(msg.trim_end_matches('\n'), ctx)
-                })
-                .collect();
-            out.sort_by_key(|e| e.at);
-            return out;
+    /// Give lines that name no region this one (the evidence's only region).
+    pub fn fill_region(&mut self, region: &str) {
+        for e in self.events.iter_mut().filter(|e| e.region.is_empty()) {
+            e.region = region.to_string();
         }
-        self.parse_lines(bytes)
+        for f in &mut self.follow {
+            f.origin.region.get_or_insert_with(|| region.to_string());
+        }
+        self.home = region.to_string();
     }
 
-    fn parse_lines(&self, bytes: &[u8]) -> Vec<LogEvent> {
-        bytes
+    /// A file's events and whether it is a line file (followed) rather than a document.
+    fn parse(&self, bytes: &[u8], origin: &Origin) -> Result<(Vec<LogEvent>, bool), String> {
+        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
+        if bytes.get(start) == Some(&b'{') {
+            let mut docs = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+            if let Some(Ok(first)) = docs.next()
+                && is_log_document(&first)
+            {
+                return self.documents(bytes, origin).map(|e| (e, false));
+            }
+        }
+        Ok((self.lines(bytes, origin), true))
+    }
+
+    /// One or more CLI documents, one after the other. Anything else in between is refused
+    /// with its byte offset: it would otherwise be misread as lines.
+    fn documents(&self, bytes: &[u8], origin: &Origin) -> Result<Vec<LogEvent>, String> {
+        let mut out = Vec::new();
+        let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
+        let mut n = 0;
+        loop {
+            let offset = stream.byte_offset();
+            let Some(doc) = stream.next() else { break };
+            n += 1;
+            let doc = doc.map_err(|e| {
+                format!(
+                    "byte {offset}: document {n} is not JSON ({e}); a log export must hold \
+                     only the output of aws logs filter-log-events or get-log-events"
+                )
+            })?;
+            if !is_log_document(&doc) {
+                return Err(format!(
+                    "byte {offset}: document {n} is not the output of aws logs \
+                     filter-log-events or get-log-events (no \"events\" list)"
+                ));
+            }
+            out.extend(self.document(&doc, origin));
+        }
+        Ok(out)
+    }
+
+    fn document(&self, doc: &Value, origin: &Origin) -> Vec<LogEvent> {
+        let group = doc.get("logGroup").and_then(Value::as_str);
+        let doc_stream = doc.get("logStream").and_then(Value::as_str);
+        let service = group.map(|g| service_of_group(g, &self.services));
+        let list = doc.get("events").or_else(|| doc.get("logEvents"));
+        let mut by_stream: std::collections::BTreeMap<String, Vec<LogEvent>> = Default::default();
+        for e in list.and_then(Value::as_array).into_iter().flatten() {
+            let Some(msg) = e.get("message").and_then(Value::as_str) else { continue };
+            let at = e.get("timestamp").and_then(Value::as_i64);
+            let stream = e
+                .get("logStreamName")
+                .and_then(Value::as_str)
+                .or(doc_stream)
+                .unwrap_or_default()
+                .to_string();
+            let ctx = LineContext { at, region: None, service: None };
+            let mut ev = self.parser.parse(msg.trim_end_matches('\n'), ctx);
+            self.place(&mut ev, origin, service.as_deref());
+            by_stream.entry(stream).or_default().push(ev);
+        }
+        let mut out = Vec::new();
+        for (_, mut events) in by_stream {
+            events.sort_by_key(|e| e.at);
+            lambda::join_stream(&mut events);
+            out.extend(events);
+        }
+        out
+    }
+
+    fn lines(&self, bytes: &[u8], origin: &Origin) -> Vec<LogEvent> {
+        let mut events: Vec<LogEvent> = bytes
             .split(|&b| b == b'\n')
             .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
             .map(|l| {
                 let text = String::from_utf8_lossy(l);
-                self.parser.parse(text.trim_end_matches('\r'), LineContext::default())
+                let mut e = self.parser.parse(text.trim_end_matches('\r'), LineContext::default());
+                self.place(&mut e, origin, None);
+                e
             })
-            .collect()
+            .collect();
+        lambda::join_stream(&mut events);
+        events
+    }
+
+    /// The region and service of a line that does not say them itself.
+    fn place(&self, e: &mut LogEvent, origin: &Origin, group_service: Option<&str>) {
+        if e.region.is_empty()
+            && let Some(r) = &origin.region
+        {
+            e.region = r.clone();
+        }
+        if e.service.is_empty() {
+            if let Some(s) = group_service.map(str::to_string).or_else(|| origin.service.clone()) {
+                e.service = s;
+            }
+        } else if let Some(s) = configured(&e.service, &self.services) {
+            e.service = s;
+        }
     }
 
     pub fn events(&self) -> &[LogEvent] {
@@ -114,22 +414,35 @@ impl FileLogs {
             .collect()
     }
 
-    /// Lines appended since the last read (complete lines only).
-    fn read_new(&mut self) -> std::io::Result<Vec<LogEvent>> {
-        let mut f = std::fs::File::open(&self.path)?;
-        let len = f.metadata()?.len();
-        if len < self.end {
-            self.end = 0; // truncated or rotated: read from the start
+    /// Lines appended to a followed file since the last read (complete lines only).
+    fn read_new(&self, f: &mut Followed) -> std::io::Result<Vec<LogEvent>> {
+        use std::os::unix::fs::MetadataExt;
+        let mut file = std::fs::File::open(&f.path)?;
+        let meta = file.metadata()?;
+        let len = meta.len();
+        if meta.ino() != f.inode {
+            // Rotated (moved away and created again): the new file from its first line.
+            f.inode = meta.ino();
+            f.end = 0;
+        } else if len < f.end {
+            f.end = 0; // truncated (copytruncate): read from the start
         }
-        if len == self.end {
+        if len == f.end {
             return Ok(Vec::new());
         }
-        f.seek(SeekFrom::Start(self.end))?;
+        file.seek(SeekFrom::Start(f.end))?;
         let mut buf = Vec::new();
-        f.take(64 << 20).read_to_end(&mut buf)?;
-        let Some(last_nl) = buf.iter().rposition(|&b| b == b'\n') else { return Ok(Vec::new()) };
-        self.end += last_nl as u64 + 1;
-        Ok(self.parse_lines(&buf[..last_nl]))
+        file.take(FOLLOW_CHUNK).read_to_end(&mut buf)?;
+        let Some(last_nl) = buf.iter().rposition(|&b| b == b'\n') else {
+            if buf.len() as u64 >= FOLLOW_CHUNK {
+                // One line longer than a chunk: kept cut, and reading goes on after it.
+                f.end += buf.len() as u64;
+                return Ok(self.lines(&buf, &f.origin));
+            }
+            return Ok(Vec::new());
+        };
+        f.end += last_nl as u64 + 1;
+        Ok(self.lines(&buf[..last_nl], &f.origin))
     }
 }
 
@@ -148,39 +461,40 @@ impl LogSource for FileLogs {
     }
 
     async fn follow(&self, q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
-        // A private reader so the shared source stays immutable.
-        let mut reader = FileLogs {
-            path: self.path.clone(),
-            name: self.name.clone(),
-            parser: self.parser.clone(),
-            events: Vec::new(),
-            end: self.end,
-            home: self.home.clone(),
-        };
+        if self.follow.is_empty() {
+            return sink.closed().await;
+        }
+        let mut files = self.follow.clone();
         loop {
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = sink.closed() => return,
             }
-            let update = match reader.read_new() {
-                Ok(new) if new.is_empty() => continue,
-                Ok(new) => {
-                    Ok(LogBatch { events: reader.matching(&new, &q), ..LogBatch::default() })
+            for f in &mut files {
+                let update = match self.read_new(f) {
+                    Ok(new) if new.is_empty() => continue,
+                    Ok(new) => {
+                        Ok(LogBatch { events: self.matching(&new, &q), ..LogBatch::default() })
+                    }
+                    Err(e) => Err(SourceError::new(
+                        SourceErrorKind::Other,
+                        format!("cannot read {}: {e}", f.path.display()),
+                    )),
+                };
+                if sink.send(update).await.is_err() {
+                    return;
                 }
-                Err(e) => Err(SourceError::new(
-                    SourceErrorKind::Other,
-                    format!("cannot read {}: {e}", reader.path.display()),
-                )),
-            };
-            if sink.send(update).await.is_err() {
-                return;
             }
         }
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// Changes
+
 /// Changes of CloudTrail files: log files as delivered to S3 (`{"Records": [...]}`, gzipped
-/// or not) or the output of `aws cloudtrail lookup-events`.
+/// or not) or the output of `aws cloudtrail lookup-events`. An event in two files (a trail's
+/// file and a lookup) is kept once.
 pub struct FileChanges {
     name: String,
     changes: Vec<crate::model::Change>,
@@ -188,14 +502,26 @@ pub struct FileChanges {
 
 impl FileChanges {
     pub fn load(path: &Path) -> Result<FileChanges, String> {
-        let bytes =
-            std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let changes = super::cloudtrail::parse_cloudtrail_file(&bytes)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(FileChanges {
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            changes,
-        })
+        FileChanges::load_all(&[path.to_path_buf()])
+    }
+
+    pub fn load_all(paths: &[PathBuf]) -> Result<FileChanges, String> {
+        let mut changes = Vec::new();
+        for path in paths {
+            let bytes = read_file(path)?;
+            changes.extend(
+                super::cloudtrail::parse_cloudtrail_file(&bytes)
+                    .map_err(|e| format!("{}: {e}", path.display()))?,
+            );
+        }
+        let mut seen = HashSet::new();
+        changes.retain(|c: &crate::model::Change| c.id.is_empty() || seen.insert(c.id.clone()));
+        changes.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
+        Ok(FileChanges { name: name_of(paths, "CloudTrail"), changes })
+    }
+
+    pub fn all(&self) -> &[crate::model::Change] {
+        &self.changes
     }
 }
 
@@ -218,24 +544,52 @@ impl super::ChangeSource for FileChanges {
     }
 }
 
-/// Traces of one file: the JSON of `aws xray batch-get-traces`, segment documents (one, an
-/// array, or JSON lines).
+// ---------------------------------------------------------------------------------------------
+// Traces
+
+/// Traces of trace files: the JSON of `aws xray batch-get-traces`, segment documents (one, an
+/// array, or JSON lines). A trace in two files is kept once (the one with more spans).
 pub struct FileTraces {
     name: String,
     traces: Vec<crate::model::Trace>,
+    /// Trace ids the evidence's log lines give a correlation id (an X-Ray trace header, a
+    /// Lambda REPORT's `XRAY TraceId`): a request without the annotation is found this way.
+    by_correlation: std::collections::HashMap<String, Vec<String>>,
 }
 
 impl FileTraces {
     pub fn load(path: &Path, correlation_key: &str) -> Result<FileTraces, String> {
-        let text = std::fs::read(path)
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let traces = super::xray::parse_trace_file_with(&text, correlation_key)
-            .map_err(|e| format!("{}: {e}", path.display()))?;
-        Ok(FileTraces {
-            name: path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default(),
-            traces,
-        })
+        FileTraces::load_all(&[path.to_path_buf()], correlation_key)
+    }
+
+    pub fn load_all(paths: &[PathBuf], correlation_key: &str) -> Result<FileTraces, String> {
+        let mut traces: Vec<crate::model::Trace> = Vec::new();
+        for path in paths {
+            let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
+            let text = merge_batches(&text).unwrap_or(text);
+            let found = super::xray::parse_trace_file_with(&text, correlation_key)
+                .map_err(|e| format!("{}: {e}", path.display()))?;
+            for t in found {
+                match traces.iter_mut().find(|x| x.trace_id == t.trace_id) {
+                    Some(x) if x.spans.len() < t.spans.len() => *x = t,
+                    Some(_) => {}
+                    None => traces.push(t),
+                }
+            }
+        }
+        Ok(FileTraces { name: name_of(paths, "trace"), traces, by_correlation: Default::default() })
+    }
+
+    /// Learn which trace ids log lines give their correlation ids.
+    pub fn learn_trace_ids(&mut self, events: &[LogEvent]) {
+        for e in events {
+            if let (Some(c), Some(t)) = (&e.correlation_id, &e.trace_id) {
+                let ids = self.by_correlation.entry(c.clone()).or_default();
+                if !ids.contains(t) {
+                    ids.push(t.clone());
+                }
+            }
+        }
     }
 
     pub fn traces(&self) -> &[crate::model::Trace] {
@@ -258,24 +612,60 @@ impl super::TraceSource for FileTraces {
                     || t.spans.iter().any(|s| s.correlation_id.as_deref() == Some(c.as_str()))
             }
         });
+        // Not annotated with the correlation id: a trace id its log lines name.
+        let hit = hit.or_else(|| match &q.key {
+            TraceKey::CorrelationId(c) => self.by_correlation.get(c).and_then(|ids| {
+                ids.iter().find_map(|id| self.traces.iter().find(|t| &t.trace_id == id))
+            }),
+            TraceKey::TraceId(_) => None,
+        });
         if let Some(t) = hit {
-            return Ok(super::TraceLookup { trace: Some(t.clone()), similar: Vec::new() });
+            let mut t = t.clone();
+            if let TraceKey::CorrelationId(c) = &q.key
+                && t.correlation_id.is_empty()
+            {
+                t.correlation_id = c.clone();
+            }
+            return Ok(super::TraceLookup { trace: Some(t), similar: Vec::new() });
         }
-        let mut similar: Vec<_> = self
-            .traces
-            .iter()
-            .filter(|t| {
-                t.spans.iter().any(|s| {
-                    q.service.as_deref().is_none_or(|x| x == s.service)
-                        && q.operation.as_deref().is_none_or(|x| x == s.operation)
+        // Traces through the same service and operation; else through the same service (a
+        // log line's operation need not be a span's name).
+        let through = |op: Option<&str>| -> Vec<_> {
+            self.traces
+                .iter()
+                .filter(|t| {
+                    t.spans.iter().any(|s| {
+                        q.service.as_deref().is_none_or(|x| x == s.service)
+                            && op.is_none_or(|x| x == s.operation)
+                    })
                 })
-            })
-            .map(crate::source::sim::summary)
-            .collect();
+                .map(crate::source::sim::summary)
+                .collect()
+        };
+        let mut similar = through(q.operation.as_deref());
+        if similar.is_empty() && q.operation.is_some() {
+            similar = through(None);
+        }
         similar.sort_by_key(|s| (!s.failed(), s.start));
         similar.truncate(20);
         Ok(super::TraceLookup { trace: None, similar })
     }
+}
+
+/// Several `batch-get-traces` outputs one after the other (it reads five traces a call, so an
+/// export is often many calls `>>` one file) as one document.
+fn merge_batches(text: &str) -> Option<String> {
+    let mut docs = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+    let first = docs.next()?.ok()?;
+    first.get("Traces")?;
+    let mut traces = first.get("Traces")?.as_array()?.clone();
+    let mut n = 1;
+    for d in docs {
+        let d = d.ok()?;
+        traces.extend(d.get("Traces")?.as_array()?.iter().cloned());
+        n += 1;
+    }
+    (n > 1).then(|| serde_json::json!({ "Traces": traces }).to_string())
 }
 
 #[cfg(test)]
@@ -298,15 +688,115 @@ mod tests {
         assert_eq!(f.events().len(), 1);
         assert_eq!(f.events()[0].correlation_id.as_deref(), Some("c-1"));
         assert_eq!(f.events()[0].at, 1_773_306_700_000);
-        assert_eq!(f.events()[0].service, "worker");
+        assert_eq!(f.events()[0].service, "cli", "the file's name, not the stream's");
         let mixed =
             b"{\"region\":\"us-east-1\",\"message\":\"a\"}\nplain \xff text\n{\"half\":\n\n";
         let f =
             FileLogs::load(&write("mixed.log", mixed), LineParser::default(), "eu-west-1").unwrap();
         assert_eq!(f.events().len(), 3);
-        assert_eq!(f.events()[1].message, "plain \u{fffd} text");
+        assert!(f.events().iter().any(|e| e.message == "plain \u{fffd} text"));
         assert!(
             FileLogs::load(Path::new("/nonexistent/x.log"), LineParser::default(), "r").is_err()
         );
+    }
+
+    #[test]
+    fn several_batch_get_traces_outputs_in_one_file() {
+        let doc = |id: &str| {
+            let seg = format!(
+                r#"{{"id":"a{id}","name":"svc","start_time":1.0,"end_time":2.0,"trace_id":"1-00000001-{id}"}}"#
+            );
+            serde_json::json!({"Traces": [{"Id": format!("1-00000001-{id}"), "Duration": 1.0,
+                "Segments": [{"Id": format!("a{id}"), "Document": seg}]}], "UnprocessedTraceIds": []})
+            .to_string()
+        };
+        let text =
+            format!("{}\n{}\n", doc("aaaaaaaaaaaaaaaaaaaaaaaa"), doc("bbbbbbbbbbbbbbbbbbbbbbbb"));
+        let f =
+            FileTraces::load(&write("batches.json", text.as_bytes()), "correlation_id").unwrap();
+        assert_eq!(f.traces().len(), 2);
+    }
+
+    #[test]
+    fn a_followed_file_is_read_on_after_rotation_and_truncation() {
+        let p = write("follow.log", b"{\"message\":\"one\"}\n");
+        let f = FileLogs::load(&p, LineParser::default(), "eu-west-1").unwrap();
+        let mut fol = f.follow[0].clone();
+        // Rotation: moved away, a new file created at the path.
+        std::fs::rename(&p, p.with_extension("1")).unwrap();
+        std::fs::write(&p, b"{\"message\":\"two\"}\n{\"message\":\"three\"}\n").unwrap();
+        let got: Vec<String> =
+            f.read_new(&mut fol).unwrap().into_iter().map(|e| e.message).collect();
+        assert_eq!(got, ["two", "three"], "the new file from its first line");
+        // Truncation (copytruncate), then a new line.
+        std::fs::write(&p, b"{\"message\":\"four\"}\n").unwrap();
+        let got: Vec<String> =
+            f.read_new(&mut fol).unwrap().into_iter().map(|e| e.message).collect();
+        assert_eq!(got, ["four"]);
+        assert!(f.read_new(&mut fol).unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_fifo_is_not_evidence() {
+        let p = std::env::temp_dir().join(format!("warroom-fifo-{}", std::process::id()));
+        let _ = std::fs::remove_file(&p);
+        let made = std::process::Command::new("mkfifo").arg(&p).status();
+        if made.is_ok_and(|s| s.success()) {
+            let reader = std::thread::spawn({
+                let p = p.clone();
+                move || read_file(&p).err()
+            });
+            // Opening a FIFO for reading waits for a writer: give it one that writes nothing.
+            let w = std::fs::OpenOptions::new().write(true).open(&p);
+            let err = reader.join().unwrap().expect("refused");
+            drop(w);
+            assert!(err.contains("not a regular file"), "{err}");
+            let _ = std::fs::remove_file(&p);
+        }
+    }
+
+    #[test]
+    fn regions_and_services_from_paths() {
+        assert_eq!(find_region("exports/eu-west-1/x.json").as_deref(), Some("eu-west-1"));
+        assert_eq!(find_region("ct_us-gov-west-1_2026").as_deref(), Some("us-gov-west-1"));
+        assert_eq!(find_region("neu-west-1"), None);
+        assert_eq!(find_region("eu-west-12x"), None);
+        let o = origin_of(Path::new("ev/eu-west-1/aws-lambda-invoice-api.json.gz"), &[]);
+        assert_eq!(o.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(o.service.as_deref(), Some("invoice-api"));
+        let o = origin_of(Path::new("ev/_aws_lambda_worker.eu-west-1.json"), &[]);
+        assert_eq!(o.service.as_deref(), Some("worker"));
+        let o = origin_of(Path::new("exportedlogs/aws/lambda/pay/2026/000000.gz"), &[]);
+        assert_eq!(o.service.as_deref(), Some("pay"));
+        assert_eq!(service_of_group("/aws/lambda/invoice-api", &[]), "invoice-api");
+    }
+
+    #[test]
+    fn concatenated_documents_are_read_or_refused_with_the_offset() {
+        let doc = |id: &str, at: i64| {
+            format!(
+                r#"{{"events":[{{"logStreamName":"s","timestamp":{at},"message":"line {id}","ingestionTime":1,"eventId":"{id}"}}],"searchedLogStreams":[]}}"#
+            )
+        };
+        let two = format!("{}\n{}\n", doc("a", 2_000), doc("b", 1_000));
+        let f =
+            FileLogs::load(&write("two.json", two.as_bytes()), LineParser::default(), "r").unwrap();
+        let msgs: Vec<&str> = f.events().iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(msgs, vec!["line b", "line a"]);
+        let junk = format!("{}\nnot json\n", doc("a", 1));
+        let err = FileLogs::load(&write("junk.json", junk.as_bytes()), LineParser::default(), "r")
+            .err()
+            .unwrap();
+        let at = doc("a", 1).len() + 1;
+        assert!(
+            err.contains(&format!("byte {}", at - 1)) || err.contains(&format!("byte {at}")),
+            "{err}"
+        );
+        let other = format!("{}\n{{\"level\":\"info\"}}\n", doc("a", 1));
+        let err =
+            FileLogs::load(&write("other.json", other.as_bytes()), LineParser::default(), "r")
+                .err()
+                .unwrap();
+        assert!(err.contains("document 2"), "{err}");
     }
 }

@@ -3,6 +3,7 @@
 
 pub mod aws;
 pub mod cloudtrail;
+pub mod evidence;
 pub mod files;
 pub mod sim;
 pub mod xray;

@@ -565,7 +565,14 @@ impl Reader<'_> {
             .collect();
         let trace_id =
             str_field(o, "trace_id").or_else(|| enclosing.and_then(|(_, t)| t).map(str::to_string));
-        let region = aws.iter().find(|(k, _)| k == "region").map(|(_, v)| v.clone());
+        // `aws.region`, else the region of the resource's ARN (Lambda's function segment
+        // says `resource_arn: arn:aws:lambda:eu-west-1:…`).
+        let region =
+            aws.iter().find(|(k, _)| k == "region").map(|(_, v)| v.clone()).or_else(|| {
+                str_field(o, "resource_arn")
+                    .and_then(|a| a.split(':').nth(3).map(str::to_string))
+                    .filter(|r| !r.is_empty())
+            });
         let raw = Raw {
             span: Span {
                 id: id.clone(),
@@ -766,7 +773,11 @@ fn build(docs: Docs, correlation_key: &str) -> Result<Trace, String> {
         .clone()
         .or_else(|| raws.iter().find_map(|r| r.trace_id.clone()))
         .unwrap_or_default();
-    let region = raws[first_root].region.clone().unwrap_or_default();
+    let region = raws[first_root]
+        .region
+        .clone()
+        .or_else(|| raws.iter().find_map(|r| r.region.clone()))
+        .unwrap_or_default();
     let mut slots: Vec<Option<Raw>> = raws.into_iter().map(Some).collect();
     let mut spans: Vec<Span> = Vec::with_capacity(order.len());
     let mut service_of: Vec<String> = vec![String::new(); slots.len()];

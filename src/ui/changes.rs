@@ -10,7 +10,7 @@
 
 use super::{Theme, age, fit, sanitize};
 use crate::app::{App, Focus};
-use crate::model::{Change, Millis, format_hm, format_hms};
+use crate::model::{Change, Millis, format_hms};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
@@ -34,7 +34,7 @@ pub fn title(app: &App) -> String {
             "suspects for {}{} (onset {})",
             a.region,
             a.service.as_deref().map(|s| format!(" › {s}")).unwrap_or_default(),
-            format_hm(a.onset)
+            app.onset_label(a.onset)
         )),
         None => parts.push("no anomaly to explain".into()),
     }

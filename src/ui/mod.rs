@@ -259,6 +259,9 @@ fn draw_header(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let clock = if demo {
         let state = if app.clock.is_paused() { " paused" } else { "" };
         format!("{} UTC (simulated{state})", format_hms(now))
+    } else if app.clock.is_fixed() {
+        // Evidence has a date of its own: say it, and that the clock stands still.
+        format!("{} UTC (evidence time)", crate::model::format_datetime(now))
     } else {
         format!("{} UTC", format_hms(now))
     };
@@ -320,9 +323,10 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             if *is_err { theme.error() } else { theme.text() },
         )
     } else {
-        let asof = match app.metrics_until() {
-            Some(t) => format!("metrics as of {}", format_hm(t)),
-            None => "waiting for the first metrics".into(),
+        let asof = match (app.metrics_until(), app.clock.is_fixed()) {
+            (Some(t), true) => format!("as of {}", crate::model::format_datetime(t)),
+            (Some(t), false) => format!("metrics as of {}", format_hm(t)),
+            (None, _) => "waiting for the first metrics".into(),
         };
         let src = match &app.source.title {
             Some(t) => format!("{} · {t}", app.source.name),
@@ -379,7 +383,11 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
     (":top", "back to all regions"),
     (":scenario NAME", "switch the demo to another built-in scenario"),
-    (":at HH:MM[:SS]", "jump the demo's clock"),
+    (":at HH:MM[:SS]", "move the clock (demo; evidence: a time on its date, or a full date)"),
+    (
+        ":onset [TIME]",
+        "set the anomaly's onset (2026-11-19T13:42:02Z, +01:00, HH:MM); none: detect",
+    ),
     (":help", "this help"),
     (":q", "quit"),
 ];
@@ -441,8 +449,14 @@ fn draw_timeline(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 }
 
 fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    // Only the simulator's clock runs and switches scenarios: elsewhere those keys and
+    // commands are left out.
+    let demo = app.clock.is_simulated();
     let mut keys = vec![Line::styled("Keys", theme.accent())];
     for a in Action::ALL {
+        if !demo && *a == Action::Pause {
+            continue;
+        }
         let k: Vec<String> = app.keymap.keys(*a).iter().map(|k| k.to_string()).collect();
         keys.push(Line::from(vec![
             Span::styled(format!("  {:<20}", fit(&k.join(" "), 19)), theme.accent()),
@@ -452,9 +466,13 @@ fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut commands = vec![Line::styled("Commands", theme.accent())];
     let width = COMMANDS.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0) + 2;
     for (c, d) in COMMANDS {
+        if !demo && c.starts_with(":scenario") {
+            continue;
+        }
+        let d = if demo { d.to_string() } else { d.replace("(demo; evidence: ", "(") };
         commands.push(Line::from(vec![
             Span::styled(format!("  {c:<width$}"), theme.accent()),
-            Span::styled(*d, theme.text()),
+            Span::styled(d, theme.text()),
         ]));
     }
     // Keys and commands side by side on a wide screen, one after the other otherwise.

@@ -100,8 +100,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option
         View::Service { service, .. } => (format!("Operations of {service}"), "OPERATION"),
         View::Operation { .. } | View::Trace { .. } => return,
     };
+    // Numbers not read from a metrics service say what they were computed from.
+    let basis = app
+        .metrics
+        .as_ref()
+        .and_then(|m| m.basis.as_deref())
+        .map(|b| format!(" · {b}"))
+        .unwrap_or_default();
     let title = format!(
-        " {what} · last {} vs {} baseline ",
+        " {what} · last {} vs {} baseline{basis} ",
         window_name(app.window),
         window_name(app.baseline)
     );

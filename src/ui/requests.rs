@@ -56,7 +56,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             format_hms(r.at),
             fit(&sanitize(&r.correlation_id), 17),
             fit(&sanitize(&r.tenant), 13),
-            r.status,
+            // 0: the source knows no HTTP status (a Lambda invocation told by its REPORT).
+            if r.status == 0 { "-".to_string() } else { r.status.to_string() },
             fmt_ms(r.duration_ms),
             sanitize(&r.message)
         );

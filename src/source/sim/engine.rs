@@ -686,6 +686,7 @@ impl Engine {
                     tenant: Some(tenant.clone()),
                     operation: Some(step.operation.clone()),
                     trace_id: trace_id.clone(),
+                    request_id: None,
                     raw,
                 });
             };
