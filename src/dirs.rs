@@ -53,36 +53,72 @@ pub fn load_journal() -> std::io::Result<Option<(crate::model::investigation::In
     }
 }
 
-/// Start a new investigation: the journal in progress is kept under its start time.
+/// Start a new investigation: the journal in progress is kept under the time it was set
+/// aside (`investigation-2026-03-12T0930Z.jsonl`).
 pub fn archive_journal(wall_now: crate::model::Millis) -> std::io::Result<Option<PathBuf>> {
     let Some(path) = journal_path() else { return Ok(None) };
     if !path.exists() {
         return Ok(None);
     }
-    let to = path.with_file_name(format!("investigation-{wall_now}.jsonl"));
+    let to = free_name(
+        path.parent().unwrap_or(std::path::Path::new(".")),
+        &format!("investigation-{}", crate::model::text::file_time(wall_now)),
+        "jsonl",
+    );
     std::fs::rename(&path, &to)?;
     Ok(Some(to))
 }
 
-/// Write `text` to `folder/name` in the data folder; returns its path.
-fn write_data(folder: &str, name: &str, text: &str) -> std::io::Result<PathBuf> {
+/// `dir/stem.ext`, or `dir/stem-2.ext`, `-3`, … when that is taken: nothing is overwritten.
+pub fn free_name(dir: &std::path::Path, stem: &str, ext: &str) -> PathBuf {
+    let mut path = dir.join(format!("{stem}.{ext}"));
+    let mut n = 2;
+    while path.exists() {
+        path = dir.join(format!("{stem}-{n}.{ext}"));
+        n += 1;
+    }
+    path
+}
+
+/// Write `text` to `folder/stem.ext` in the data folder (a free name); returns its path.
+fn write_data(folder: &str, stem: &str, ext: &str, text: &str) -> std::io::Result<PathBuf> {
     let dir = data_dir().ok_or_else(no_data_dir)?.join(folder);
     std::fs::create_dir_all(&dir)?;
-    let path = dir.join(name);
+    let path = free_name(&dir, stem, ext);
     std::fs::write(&path, text)?;
     Ok(path)
 }
 
-/// Write a report to `reports/` in the data folder; returns its path.
-pub fn write_report(text: &str, wall_now: crate::model::Millis) -> std::io::Result<PathBuf> {
-    write_data("reports", &format!("report-{wall_now}.md"), text)
+/// Write a report to `reports/` in the data folder, named by the time it is about
+/// (`report-2026-03-12T0930Z.md`, the cockpit's clock); returns its path.
+pub fn write_report(text: &str, at: crate::model::Millis) -> std::io::Result<PathBuf> {
+    write_data("reports", &format!("report-{}", crate::model::text::file_time(at)), "md", text)
 }
 
-/// Write a snapshot of the screen to `snapshots/` in the data folder; returns its path.
+/// Write a snapshot of the screen to `snapshots/` in the data folder
+/// (`snapshot-2026-03-12T0930Z.svg`); returns its path.
 pub fn write_snapshot(
     text: &str,
     extension: &str,
-    wall_now: crate::model::Millis,
+    at: crate::model::Millis,
 ) -> std::io::Result<PathBuf> {
-    write_data("snapshots", &format!("snapshot-{wall_now}.{extension}"), text)
+    let stem = format!("snapshot-{}", crate::model::text::file_time(at));
+    write_data("snapshots", &stem, extension, text)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn names_are_readable_and_never_overwritten() {
+        let dir = std::env::temp_dir().join(format!("warroom-dirs-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let stem = format!("report-{}", crate::model::text::file_time(1_773_307_805_000));
+        let a = super::free_name(&dir, &stem, "md");
+        assert_eq!(a.file_name().unwrap(), "report-2026-03-12T0930Z.md");
+        std::fs::write(&a, "x").unwrap();
+        let b = super::free_name(&dir, &stem, "md");
+        assert_eq!(b.file_name().unwrap(), "report-2026-03-12T0930Z-2.md");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

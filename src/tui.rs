@@ -220,8 +220,8 @@ pub fn save_snapshot(
 ) -> Vec<Effect> {
     let buf = ui::export::screen(app, theme, width, height, wall_now);
     let text = ui::export::write(&buf, format, theme);
-    let written =
-        crate::dirs::write_snapshot(&text, format.extension(), wall_now).map_err(|e| e.to_string());
+    let written = crate::dirs::write_snapshot(&text, format.extension(), app.clock.now())
+        .map_err(|e| e.to_string());
     app.snapshot_written(written)
 }
 
@@ -445,7 +445,7 @@ async fn event_loop<S: Sources>(
                     }
                 }
                 Effect::WriteReport(text) => {
-                    app.message = Some(match crate::dirs::write_report(&text, wall_now()) {
+                    app.message = Some(match crate::dirs::write_report(&text, app.clock.now()) {
                         Ok(p) => (format!("report written to {}", p.display()), false),
                         Err(e) => (format!("the report was not written: {e}"), true),
                     });

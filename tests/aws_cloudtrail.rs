@@ -332,3 +332,96 @@ async fn pages_wait_on_the_regions_two_tps_guard() {
     assert!(started.elapsed() >= Duration::from_millis(950), "{:?}", started.elapsed());
     assert_eq!(rule.num_calls(), 3);
 }
+
+/// A Lambda record as CloudTrail writes it: the event name carries the API version.
+fn lambda_event(
+    id: &str,
+    name: &str,
+    source: &str,
+    at: Millis,
+    params: serde_json::Value,
+) -> Event {
+    let record = json!({
+        "eventVersion": "1.09",
+        "userIdentity": {
+            "type": "AssumedRole",
+            "arn": "arn:aws:sts::111122223333:assumed-role/deploy-role/ci-42",
+            "accountId": "111122223333",
+            "sessionContext": {"sessionIssuer": {"type": "Role", "userName": "deploy-role"}}
+        },
+        "eventTime": rfc3339(at),
+        "eventSource": source,
+        "eventName": name,
+        "awsRegion": "eu-west-1",
+        "requestParameters": params,
+        "responseElements": null,
+        "eventID": id,
+        "readOnly": false,
+        "eventType": "AwsApiCall",
+        "managementEvent": true,
+        "recipientAccountId": "111122223333"
+    });
+    Event::builder()
+        .event_id(id)
+        .event_name(name)
+        .event_time(DateTime::from_millis(at))
+        .event_source(source)
+        .username("ci-42")
+        .read_only("false")
+        .cloud_trail_event(record.to_string())
+        .build()
+}
+
+#[tokio::test]
+async fn versioned_lambda_events_fold_and_rank_and_a_login_is_no_suspect() {
+    use warroom::analysis::suspects::{Anomaly, rank};
+    let rule = mock!(Client::lookup_events).then_output(|| {
+        page(
+            vec![
+                lambda_event(
+                    "e-login",
+                    "CreateToken",
+                    "sso-oauth.amazonaws.com",
+                    NOW - 40_000,
+                    json!({"clientId": "c", "grantType": "refresh_token"}),
+                ),
+                lambda_event(
+                    "e-alias",
+                    "UpdateAlias20150331",
+                    "lambda.amazonaws.com",
+                    NOW - 55_000,
+                    json!({"functionName": "checkout-fn", "name": "live", "functionVersion": "7"}),
+                ),
+                lambda_event(
+                    "e-code",
+                    "UpdateFunctionCode20150331v2",
+                    "lambda.amazonaws.com",
+                    NOW - 100_000,
+                    json!({"functionName": "checkout-fn", "publish": true}),
+                ),
+            ],
+            None,
+        )
+    });
+    let src = source(client(&[&rule]), true);
+    let mut changes = src.changes(query(false)).await.unwrap();
+    for c in &mut changes {
+        if c.resource == "checkout-fn" {
+            c.service = Some("checkout-fn".into());
+        }
+    }
+    assert_eq!(
+        changes.iter().find(|c| c.id == "e-code").unwrap().event,
+        "UpdateFunctionCode20150331v2"
+    );
+    let a = Anomaly { region: "eu-west-1".into(), service: Some("checkout-fn".into()), onset: NOW };
+    let r = rank(&changes, &a, &[]);
+    assert_eq!(r.len(), 1, "the alias update is folded into the code, the login is none: {r:#?}");
+    assert_eq!(changes[r[0].change].id, "e-code");
+    assert_eq!(changes[r[0].delivered_by.unwrap()].id, "e-alias");
+    assert!(
+        r[0].reason.contains("UpdateFunctionCode by deploy-role/ci-42, rolled out 45 s later"),
+        "{}",
+        r[0].reason
+    );
+}

@@ -59,6 +59,16 @@ fn the_feed_shows_the_change_its_identity_the_marker_and_the_suspect() {
     assert_eq!(app.update(Action::CopyId), vec![Effect::Copy(id.clone())]);
     let screen = common::render(&app, 160, 48, 0);
     assert!(screen.contains(&id), "{screen}");
+    assert!(screen.contains("kind      read"), "what warroom makes of it: {screen}");
+    // The timeout change in full: its kind and the values it set.
+    let i = app
+        .changes
+        .shown()
+        .position(|(_, c)| c.event == "UpdateFunctionConfiguration" && c.region == "eu-west-1")
+        .unwrap();
+    app.changes.selected = i;
+    let screen = common::render(&app, 160, 48, 0);
+    assert!(screen.contains("kind      config · sets Timeout 30 -> 3"), "{screen}");
 }
 
 #[test]
@@ -169,4 +179,58 @@ fn cloudtrail_files_feed_the_commands_with_services_mapped_from_the_config() {
     let (_, err, code) = warroom(&["changes", "--source", p, "--region", "eu-west-1"]);
     assert_eq!(code, 2);
     assert!(err.contains("record 0"), "the error names the record: {err}");
+}
+
+/// An EU-bounded cockpit: a live lookup never reads us-east-1 (and the feed says global
+/// events are not read); evidence files do, keeping only the global services' events.
+#[test]
+fn global_events_under_an_eu_boundary() {
+    use warroom::app::{App, Keymap, SourceInfo, SourceMsg};
+    use warroom::model::{Boundary, Change, Clock};
+    let eu = Boundary {
+        continents: Boundary::global().continents.into_iter().filter(|c| c.name == "EU").collect(),
+    };
+    let info = |name: &str| SourceInfo { name: name.into(), scenario: None, title: None };
+    let regions = |fx: &[Effect]| match fx.first() {
+        Some(Effect::FetchChanges { regions, .. }) => regions.clone(),
+        other => panic!("{other:?}"),
+    };
+    let mut live =
+        App::new(eu.clone(), Clock::simulated(0, 0.0), Keymap::default(), info("cloudwatch"), 1, 1);
+    assert_eq!(regions(&live.fetch_changes()), ["eu-west-1", "eu-central-1"]);
+    let screen = common::render(&live, 200, 48, 0);
+    assert!(
+        screen.contains(
+            "us-east-1 not read: global events (IAM, STS, Route 53, …) are outside the boundary"
+        ),
+        "{screen}"
+    );
+
+    let mut files =
+        App::new(eu, Clock::simulated(0, 0.0), Keymap::default(), info("evidence"), 1, 1);
+    let fx = files.fetch_changes();
+    assert_eq!(regions(&fx), ["eu-west-1", "eu-central-1", "us-east-1"]);
+    let change = |id: &str, region: &str, source: &str, event: &str| Change {
+        id: id.into(),
+        at: 10,
+        region: region.into(),
+        event_source: source.into(),
+        event: event.into(),
+        ..Change::default()
+    };
+    let generation = files.changes.generation;
+    let got = vec![
+        change("a", "eu-west-1", "lambda.amazonaws.com", "UpdateFunctionConfiguration20150331v2"),
+        change("b", "us-east-1", "iam.amazonaws.com", "PutRolePolicy"),
+        change("c", "us-east-1", "ssm.amazonaws.com", "PutParameter"),
+        // The same global event read for two regions is listed once.
+        change("b", "us-east-1", "iam.amazonaws.com", "PutRolePolicy"),
+    ];
+    files.on_source(SourceMsg::Changes { generation, result: Ok(got), received: 0 });
+    let ids: Vec<&str> = files.changes.changes.iter().map(|c| c.id.as_str()).collect();
+    assert_eq!(ids, ["a", "b"]);
+    let screen = common::render(&files, 200, 48, 0);
+    assert!(!screen.contains("not read"), "{screen}");
+    live.changes.read_global = true;
+    assert_eq!(regions(&live.fetch_changes()).len(), 3, "configured to read them");
 }

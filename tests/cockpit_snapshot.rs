@@ -27,12 +27,13 @@ fn snapshot_writes_the_screen_and_joins_the_investigation() {
 
     let theme = warroom::ui::Theme::fallback().with_no_color(false);
     let fx = warroom::tui::save_snapshot(&mut app, &theme, (120, 36), ScreenFormat::Text, 1_000);
-    let path = data.join("snapshots/snapshot-1000.txt");
+    // Named by the cockpit's clock, readable: snapshot-2026-03-12T0920Z.txt.
+    let path = data.join("snapshots/snapshot-2026-03-12T0920Z.txt");
     let text = std::fs::read_to_string(&path).expect("the snapshot file");
     assert!(text.contains("EU › eu-west-1"), "{text}");
     assert_eq!(text.lines().count(), 36);
     let (m, is_err) = app.message.clone().unwrap();
-    assert!(!is_err && m.contains("snapshot-1000.txt"), "{m}");
+    assert!(!is_err && m.contains("snapshot-2026-03-12T0920Z.txt"), "{m}");
     // The journal line for the data folder: an observation with the file as evidence.
     let [Effect::Journal(JournalLine::Mark { entry })] = fx.as_slice() else { panic!("{fx:?}") };
     assert_eq!(entry.kind, EntryKind::Snapshot);
@@ -41,13 +42,16 @@ fn snapshot_writes_the_screen_and_joins_the_investigation() {
 
     let svg = warroom::tui::save_snapshot(&mut app, &theme, (120, 36), ScreenFormat::Svg, 2_000);
     assert_eq!(svg.len(), 1);
-    let svg_path = data.join("snapshots/snapshot-2000.svg");
+    let svg_path = data.join("snapshots/snapshot-2026-03-12T0920Z.svg");
     assert!(std::fs::read_to_string(&svg_path).unwrap().starts_with("<svg "));
     assert!(app.timeline().iter().any(|i| i.text.starts_with("screen: eu-west-1")));
-    let report = warroom::report::markdown(&app);
+    // A second screen in the same minute gets a name of its own.
+    warroom::tui::save_snapshot(&mut app, &theme, (100, 30), ScreenFormat::Svg, 2_500);
+    assert!(data.join("snapshots/snapshot-2026-03-12T0920Z-2.svg").exists());
+    let report = app.report_text(Some(data.join("reports")));
     assert!(report.contains("## Screens"), "{report}");
-    assert!(report.contains(&format!("](<{}>)", svg_path.display())), "{report}");
-    assert!(report.contains("[09:20:00 eu-west-1 · last 15 min"), "{report}");
+    assert!(report.contains("](<../snapshots/snapshot-2026-03-12T0920Z.svg>)"), "{report}");
+    assert!(report.contains("[2026-03-12T09:20:00Z eu-west-1 · last 15 min"), "{report}");
 
     // A data folder that cannot be written: said in the status bar, nothing marked.
     let blocked = data.join("blocked");

@@ -248,7 +248,7 @@ fn the_request_view_joins_its_runtime_lines_and_opens_its_trace() {
 fn the_report_is_of_the_evidence() {
     let mut c = Cockpit::story();
     c.keys("enter enter");
-    let report = warroom::report::markdown(&c.app);
+    let report = warroom::report::markdown(&c.app.report_input(None));
     assert!(report.contains("evidence"), "{report}");
     for w in demo_words() {
         assert!(!report.contains(&w), "`{w}` in the report:\n{report}");

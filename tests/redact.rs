@@ -135,13 +135,13 @@ fn snapshots_while_presenting_are_masked_and_golden() {
 #[test]
 fn the_report_is_masked_with_the_correlation_id_kept() {
     let (mut app, _) = replay(&presenting(), &format!("{CID_KEYS} m"), 48).unwrap();
-    let report = warroom::report::markdown(&app);
+    let report = app.report_text(None);
     assert!(report.contains("> Redacted:"), "{report}");
     assert!(report.contains(CID), "{report}");
     assert!(report.contains("tenant `tenant-#"), "{report}");
     assert!(leaks(&report).is_empty(), "{report}");
     app.update(Action::Redact);
-    let plain = warroom::report::markdown(&app);
+    let plain = app.report_text(None);
     assert!(plain.contains("tenant `tenant-42`"), "{plain}");
     assert!(!plain.contains("Redacted"));
 }

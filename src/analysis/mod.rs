@@ -1,6 +1,9 @@
 //! Pure functions over the telemetry: baselines, health, anomaly onset and the
 //! "global or regional?" verdict. No I/O, no drawing; unit-tested on plain series.
 
+pub mod change_kind;
+pub mod corroborate;
+pub mod impact;
 pub mod requests;
 pub mod suspects;
 pub mod waterfall;

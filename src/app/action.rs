@@ -39,6 +39,8 @@ pub enum Action {
     Mark,
     Finding,
     Timeline,
+    Undo,
+    Unmark,
     Zoom,
     Redact,
 }
@@ -75,6 +77,8 @@ impl Action {
         Action::Mark,
         Action::Finding,
         Action::Timeline,
+        Action::Undo,
+        Action::Unmark,
         Action::Zoom,
         Action::Redact,
         Action::Command,
@@ -118,6 +122,8 @@ impl Action {
             Action::Mark => "mark",
             Action::Finding => "finding",
             Action::Timeline => "timeline",
+            Action::Undo => "undo",
+            Action::Unmark => "unmark",
             Action::Zoom => "zoom",
             Action::Redact => "redact",
         }
@@ -163,6 +169,8 @@ impl Action {
             Action::Mark => "mark the selection as an observation",
             Action::Finding => "mark the selection as a finding",
             Action::Timeline => "show or hide the investigation timeline",
+            Action::Undo => "undo the last mark, promotion, unmark or note",
+            Action::Unmark => "unmark the entry selected in the timeline",
             Action::Zoom => "zoom the focused pane to the whole screen and back",
             Action::Redact => "mask tenant ids, users, emails, IPs and secrets, or show them",
         }

@@ -1,10 +1,35 @@
 //! The change feed's state: the audit trail's changes, the suspects for the anomaly in view,
 //! the selection and the full view of one change.
+//!
+//! The feed reads the boundary's regions. Global services (IAM, STS, Organizations, Route 53,
+//! CloudFront) are recorded in us-east-1: when us-east-1 is outside the boundary their
+//! events are read from it only when [`ChangePane::read_global`] says so (evidence files,
+//! whose records are all at hand), and of us-east-1 only they are kept. A live CloudTrail
+//! lookup never leaves the boundary by default; the feed says what is not read.
+//!
+//! The suspects are held against the failing requests of the anomaly's service since its
+//! onset, asked for from the request source (tagged with a generation, late replies are
+//! dropped), and against the log tail's warning and error lines of that service.
 
 use super::{App, Effect, View};
-use crate::analysis::suspects::{self, Anomaly, Suspect};
-use crate::model::{Change, Millis};
+use crate::analysis::change_kind::{GLOBAL_REGION, facts};
+use crate::analysis::corroborate::Evidence;
+use crate::analysis::suspects::{self, Anomaly, Context, Suspect};
+use crate::model::{Change, Level, LogEvent, Millis, RequestSample, Scope};
 use crate::source::SourceError;
+
+/// Log lines of the tail looked at for evidence, at most (newest first).
+const EVIDENCE_LINES: usize = 2000;
+
+/// The failing requests the suspects are held against.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct SuspectEvidence {
+    pub generation: u64,
+    /// The anomaly they were asked for: region, service and onset.
+    pub asked: Option<(String, Option<String>, Millis)>,
+    pub failures: Vec<RequestSample>,
+    pub error: Option<String>,
+}
 
 #[derive(Default)]
 pub struct ChangePane {
@@ -12,6 +37,8 @@ pub struct ChangePane {
     pub loading: bool,
     /// Newest first.
     pub changes: Vec<Change>,
+    /// What each change is (parsed once when the changes arrive), in the same order.
+    pub facts: Vec<crate::analysis::change_kind::ChangeFacts>,
     pub error: Option<(String, Millis)>,
     pub selected: usize,
     pub detail: bool,
@@ -19,7 +46,17 @@ pub struct ChangePane {
     /// The anomaly the suspects explain, and the suspects, most plausible first.
     pub anomaly: Option<Anomaly>,
     pub suspects: Vec<Suspect>,
+    /// The incident of the whole boundary (whatever is in view) and its suspects: what the
+    /// report and the timeline tell.
+    pub incident: Option<Anomaly>,
+    pub incident_suspects: Vec<Suspect>,
     pub page: usize,
+    /// Read global services' events from us-east-1 when it is outside the boundary (files:
+    /// the records are at hand; never for a live lookup unless configured).
+    pub read_global: bool,
+    /// Execution roles of services from the config: `(role name, service)`.
+    pub roles: Vec<(String, String)>,
+    pub evidence: SuspectEvidence,
 }
 
 impl ChangePane {
@@ -34,17 +71,71 @@ impl ChangePane {
 }
 
 impl App {
-    /// Ask for the changes of the boundary over the baseline and the window.
+    /// Whether global services' events recorded in us-east-1 are read although us-east-1 is
+    /// outside the boundary: for evidence files, or when asked for.
+    pub fn reads_global(&self) -> bool {
+        self.boundary.contains(GLOBAL_REGION)
+            || self.changes.read_global
+            || self.source.name == "evidence"
+    }
+
+    /// Ask for the changes of the boundary over the baseline and the window, and for the
+    /// failing requests the suspects are held against.
     pub fn fetch_changes(&mut self) -> Vec<Effect> {
         self.changes.generation += 1;
         self.changes.loading = self.changes.changes.is_empty();
         let to = self.clock.now();
-        vec![Effect::FetchChanges {
+        let mut regions: Vec<String> =
+            self.boundary.regions().map(|(_, r)| r.to_string()).collect();
+        if self.reads_global() && !regions.iter().any(|r| r == GLOBAL_REGION) {
+            regions.push(GLOBAL_REGION.to_string());
+        }
+        let mut fx = vec![Effect::FetchChanges {
             generation: self.changes.generation,
-            regions: self.boundary.regions().map(|(_, r)| r.to_string()).collect(),
+            regions,
             from: to - self.span(),
             to,
-        }]
+        }];
+        fx.extend(self.fetch_evidence());
+        fx
+    }
+
+    /// Ask for the failing requests of the incident's service since its onset.
+    pub fn fetch_evidence(&mut self) -> Vec<Effect> {
+        let Some(a) = self.changes.incident.as_ref().or(self.changes.anomaly.as_ref()) else {
+            return Vec::new();
+        };
+        let to = self.clock.now();
+        let generation = self.next_generation;
+        self.next_generation += 1;
+        self.changes.evidence.generation = generation;
+        let asked = Some((a.region.clone(), a.service.clone(), a.onset));
+        if self.changes.evidence.asked != asked {
+            self.changes.evidence.failures.clear();
+        }
+        self.changes.evidence.asked = asked;
+        let scope = Scope { region: a.region.clone(), service: a.service.clone(), operation: None };
+        vec![Effect::FetchFailing { generation, scope, from: a.onset, to: to.max(a.onset + 1) }]
+    }
+
+    /// Whether a reply of failing requests is the suspects' evidence.
+    pub fn is_evidence_reply(&self, generation: u64) -> bool {
+        generation == self.changes.evidence.generation && self.changes.evidence.asked.is_some()
+    }
+
+    /// The failing requests the suspects are held against arrived.
+    pub fn on_evidence(&mut self, result: Result<Vec<RequestSample>, SourceError>) {
+        match result {
+            Ok(r) => {
+                self.changes.evidence.failures = r;
+                self.changes.evidence.error = None;
+            }
+            Err(e) => {
+                self.changes.evidence.failures.clear();
+                self.changes.evidence.error = Some(e.to_string());
+            }
+        }
+        self.rank_suspects();
     }
 
     pub fn on_changes(
@@ -59,7 +150,12 @@ impl App {
         self.changes.loading = false;
         match result {
             Ok(mut c) => {
-                c.sort_by_key(|c| std::cmp::Reverse(c.at));
+                // Of regions outside the boundary (us-east-1 for global services), only the
+                // global services' events; each event once.
+                c.retain(|c| self.boundary.contains(&c.region) || facts(c).global);
+                c.sort_by(|a, b| b.at.cmp(&a.at).then(a.id.cmp(&b.id)));
+                c.dedup_by(|a, b| a.id == b.id && !a.id.is_empty());
+                self.changes.facts = c.iter().map(facts).collect();
                 self.changes.changes = c;
                 self.changes.error = None;
             }
@@ -93,15 +189,26 @@ impl App {
         }
     }
 
-    /// Rank the changes against the anomaly in view (when data or the view changed).
+    /// Rank the changes against the anomaly in view and against the incident (when data or
+    /// the view changed).
     pub fn rank_suspects(&mut self) {
         let scope = self.anomaly_scope();
-        let mut anomaly = match (&self.metrics, &scope) {
-            (Some(m), Some((region, service))) => {
-                suspects::anomaly(m, region, service.as_deref(), self.window, self.baseline)
-                    .map(|a| crate::analysis::requests::refine_onset(m, a))
+        let (mut anomaly, incident) = match &self.metrics {
+            Some(m) => {
+                let incident = suspects::incident(
+                    m,
+                    self.boundary.regions().map(|(_, r)| r),
+                    self.window,
+                    self.baseline,
+                )
+                .map(|a| crate::analysis::requests::refine_onset(m, a));
+                let anomaly = scope.clone().and_then(|(region, service)| {
+                    suspects::anomaly(m, &region, service.as_deref(), self.window, self.baseline)
+                        .map(|a| crate::analysis::requests::refine_onset(m, a))
+                });
+                (anomaly, incident)
             }
-            _ => None,
+            None => (None, None),
         };
         // An onset the engineer set wins; with no anomaly detected it names the view's.
         if let Some(t) = self.onset {
@@ -111,10 +218,46 @@ impl App {
                 (None, None) => None,
             };
         }
-        self.changes.suspects = match &anomaly {
-            Some(a) => suspects::rank(&self.changes.changes, a, &[]),
-            None => Vec::new(),
-        };
+        self.changes.suspects = anomaly.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
+        self.changes.incident_suspects =
+            incident.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
         self.changes.anomaly = anomaly;
+        self.changes.incident = incident;
+    }
+
+    /// The changes ranked for `a`, held against the evidence when it was asked for `a`.
+    fn rank_for(&self, a: &Anomaly) -> Vec<Suspect> {
+        let ev = &self.changes.evidence;
+        let same = ev
+            .asked
+            .as_ref()
+            .is_some_and(|(r, s, o)| *r == a.region && *s == a.service && *o == a.onset);
+        let failures: &[RequestSample] = if same { &ev.failures } else { &[] };
+        let logs = if same { self.evidence_lines(a) } else { Vec::new() };
+        let ctx = Context {
+            dependencies: &[],
+            roles: &self.changes.roles,
+            evidence: Evidence { failures, logs: &logs },
+        };
+        suspects::rank_with_facts(&self.changes.changes, &self.changes.facts, a, &ctx)
+    }
+
+    /// The log tail's warning and error lines of the anomaly's service since its onset,
+    /// newest first, at most [`EVIDENCE_LINES`] looked at.
+    fn evidence_lines(&self, a: &Anomaly) -> Vec<LogEvent> {
+        let store = &self.logs.store;
+        (0..store.shown())
+            .rev()
+            .take(EVIDENCE_LINES)
+            .filter(|&j| {
+                store.line(j).is_some_and(|l| {
+                    l.level >= Level::Warn
+                        && l.at >= a.onset
+                        && store.region_of(l) == a.region
+                        && a.service.as_deref().is_none_or(|s| store.service_of(l) == s)
+                })
+            })
+            .filter_map(|j| store.event(j))
+            .collect()
     }
 }

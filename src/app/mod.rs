@@ -14,7 +14,7 @@ mod trace;
 
 pub use action::Action;
 pub use changes::ChangePane;
-pub use investigate::TimelineItem;
+pub use investigate::{Jump, TimelineItem, TimelinePane};
 pub use keymap::{Key, KeyCode, Keymap};
 pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT};
 pub use trace::TracePane;
@@ -308,6 +308,8 @@ pub struct App {
     /// Services known without metrics (see [`KnownService`]).
     pub services: Vec<KnownService>,
     pub investigation: crate::model::investigation::Investigation,
+    /// The timeline's selection and this session's marks (for undo).
+    pub timeline: TimelinePane,
     /// Work asked for before the event loop started (an alert opening a trace).
     pub pending: Vec<Effect>,
     /// The focused pane fills the screen (presenting).
@@ -359,6 +361,7 @@ impl App {
             changes: ChangePane::default(),
             services: Vec::new(),
             investigation: Default::default(),
+            timeline: TimelinePane::default(),
             pending: Vec::new(),
             zoom: false,
             present: false,
@@ -558,7 +561,17 @@ impl App {
             return Vec::new();
         }
         match &mut self.mode {
-            Mode::Help | Mode::Timeline => {
+            Mode::Timeline => {
+                let a = self.keymap.action(key);
+                if a == Some(Action::Timeline) || a == Some(Action::Back) {
+                    self.mode = Mode::Normal;
+                    return Vec::new();
+                }
+                let mut fx = self.timeline_action(a);
+                fx.extend(self.sync_logs());
+                fx
+            }
+            Mode::Help => {
                 match self.keymap.action(key) {
                     Some(Action::Quit) => return self.update(Action::Quit),
                     Some(Action::Back | Action::Help | Action::Timeline) | None => {
@@ -795,6 +808,10 @@ impl App {
             Action::Mark => return self.mark(false),
             Action::Finding => return self.mark(true),
             Action::Timeline => self.toggle_timeline(),
+            Action::Undo => return self.undo(),
+            Action::Unmark => {
+                self.message = Some(("d unmarks in the timeline (t)".into(), false));
+            }
             Action::Zoom => self.zoom = !self.zoom,
             Action::Redact => {
                 self.redacting = !self.redacting;
@@ -913,9 +930,14 @@ impl App {
             ("q" | "quit", _) => self.update(Action::Quit),
             ("cid", id) => self.set_correlation(id.map(str::to_string)),
             ("report", _) => {
-                let text = crate::report::markdown(self);
-                vec![Effect::WriteReport(text)]
+                let dir = crate::dirs::data_dir().map(|d| d.join("reports"));
+                vec![Effect::WriteReport(self.report_text(dir))]
             }
+            ("note", _) => {
+                let text = line.trim_start().strip_prefix("note").unwrap_or("").to_string();
+                self.note(&text)
+            }
+            ("undo", _) => self.undo(),
             ("timeline", _) => {
                 self.toggle_timeline();
                 Vec::new()
@@ -1082,6 +1104,9 @@ impl App {
                 let mut fx = self.sync_logs();
                 fx.extend(self.fetch_changes());
                 return fx;
+            }
+            SourceMsg::Failing { generation, result } if self.is_evidence_reply(generation) => {
+                self.on_evidence(result);
             }
             SourceMsg::Failing { generation, result } => {
                 if generation != self.failing.generation {

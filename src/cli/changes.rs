@@ -2,11 +2,12 @@
 //! from the same sources and ranking as the cockpit.
 
 use super::{AnyChanges, CockpitArgs};
-use crate::analysis::suspects::{Anomaly, anomaly, rank};
+use crate::analysis::change_kind::facts;
+use crate::analysis::corroborate::Evidence;
+use crate::analysis::suspects::{Anomaly, Context, anomaly, rank_with};
+use crate::model::text::{sanitize, short_resource};
 use crate::model::{Change, Millis};
 use crate::source::{ChangeQuery, ChangeSource, MetricsSource};
-use crate::ui::changes::short_resource;
-use crate::ui::sanitize;
 use std::io::Write;
 use std::sync::Arc;
 
@@ -120,13 +121,28 @@ async fn read(
     };
     let (from, to) = super::time_range(args.since, args.until, now, default);
     let mut all = Vec::new();
-    for region in &h.regions {
+    // A file's global-service events (recorded in us-east-1) count for every region; a live
+    // lookup reads the regions asked for only.
+    let global = crate::analysis::change_kind::GLOBAL_REGION;
+    let mut regions = h.regions.clone();
+    if matches!(origin, Origin::Evidence(_)) && !regions.iter().any(|r| r == global) {
+        regions.push(global.to_string());
+    }
+    for region in &regions {
         let q = ChangeQuery { region: region.clone(), from, to, include_read_only: args.all };
-        let found = source.changes(q).await.map_err(|e| {
+        let mut got = source.changes(q).await.map_err(|e| {
             let hint = e.hint.map(|h| format!(" — {h}")).unwrap_or_default();
             format!("{region}: {}{hint}", e.message)
         })?;
-        all.extend(found.into_iter().filter(|c| c.at >= from && c.at < to));
+        if !h.regions.contains(region) {
+            got.retain(|c| facts(c).global);
+        }
+        all.extend(got.into_iter().filter(|c| c.at >= from && c.at < to));
+    }
+    if matches!(origin, Origin::Aws) && !regions.iter().any(|r| r == global) {
+        eprintln!(
+            "warroom: global events (IAM, STS, Organizations, Route 53, CloudFront) are recorded in {global}, which is not read"
+        );
     }
     all.sort_by_key(|c| std::cmp::Reverse(c.at));
     Ok((all, now, h, origin))
@@ -237,7 +253,62 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         );
         return Ok(false);
     };
-    let ranked = rank(&changes, &a, &[]);
+    // The failing requests and warning lines since the onset are the evidence: the demo's,
+    // or the evidence files'.
+    let (failures, logs) = match (&origin, now) {
+        (Origin::Demo(sc), Some(now)) if now > a.onset => {
+            let (sources, _, _) =
+                super::demo((**sc).clone(), &h.cfg.boundary, h.cfg.at, 0.0, h.cfg.seed);
+            let e = &sources.0.engine;
+            let scope = crate::model::Scope {
+                region: a.region.clone(),
+                service: a.service.clone(),
+                operation: None,
+            };
+            let failures = e.failing_requests(&scope, a.onset, now, crate::app::FAILING_LIMIT);
+            let logs: Vec<_> = e
+                .logs(&a.region, a.onset, now)
+                .into_iter()
+                .filter(|l| {
+                    l.level >= crate::model::Level::Warn
+                        && a.service.as_deref().is_none_or(|s| l.service == s)
+                })
+                .collect();
+            (failures, logs)
+        }
+        (Origin::Evidence(ev), Some(now)) if now > a.onset => {
+            let in_scope = |region: &str, service: &str| {
+                region == a.region && a.service.as_deref().is_none_or(|s| s == service)
+            };
+            let failures: Vec<_> = ev
+                .metrics
+                .requests()
+                .iter()
+                .filter(|r| {
+                    r.outcome.is_failure() && r.at >= a.onset && in_scope(&r.region, &r.service)
+                })
+                .cloned()
+                .collect();
+            let logs: Vec<_> = ev
+                .logs
+                .as_ref()
+                .map(|l| l.events())
+                .unwrap_or_default()
+                .iter()
+                .filter(|l| {
+                    l.level >= crate::model::Level::Warn
+                        && l.at >= a.onset
+                        && in_scope(&l.region, &l.service)
+                })
+                .cloned()
+                .collect();
+            (failures, logs)
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let ctx =
+        Context { evidence: Evidence { failures: &failures, logs: &logs }, ..Context::default() };
+    let ranked = rank_with(&changes, &a, &ctx);
     let fmt = args.changes.format;
     if fmt == Format::Text {
         let head = format!(
@@ -254,7 +325,7 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         let c = masked.as_ref().unwrap_or(&changes[s.change]);
         match fmt {
             Format::Text => {
-                let line = format!(
+                let mut line = format!(
                     "{:>2}. {}  {}  {}  {}\n    {}  (event {})",
                     k + 1,
                     crate::model::format_datetime(c.at),
@@ -264,6 +335,10 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
                     s.reason,
                     c.id
                 );
+                for check in &s.checks {
+                    line.push_str("\n    ");
+                    line.push_str(&check.line());
+                }
                 let line = crate::redact::text(h.redactor.as_deref(), &line);
                 if !write_line(out, &sanitize_lines(&line))? {
                     break;
@@ -272,11 +347,12 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
             Format::Jsonl | Format::Json => {
                 let mut c = c.clone();
                 c.raw.clear();
-                let reason = crate::redact::text(h.redactor.as_deref(), &s.reason).into_owned();
+                let red = |t: &str| crate::redact::text(h.redactor.as_deref(), t).into_owned();
                 let row = serde_json::json!({
                     "rank": k + 1,
                     "score": s.score,
-                    "reason": reason,
+                    "reason": red(&s.reason),
+                    "checks": s.checks.iter().map(|x| red(&x.line())).collect::<Vec<_>>(),
                     "onset": crate::model::format_iso(a.onset),
                     "anomaly_region": a.region,
                     "anomaly_service": a.service,

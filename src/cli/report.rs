@@ -28,7 +28,21 @@ pub fn run(args: &ReportArgs) -> Result<String, String> {
             Err(e) => return Err(format!("cannot read the saved investigation: {e}")),
         }
     }
-    let text = crate::report::markdown(&app);
+    // Screens are linked relative to where the report is written.
+    let dir = match &args.out {
+        Some(p) => p
+            .parent()
+            .map(|d| {
+                if d.as_os_str().is_empty() {
+                    std::path::PathBuf::from(".")
+                } else {
+                    d.to_path_buf()
+                }
+            })
+            .and_then(|d| std::fs::canonicalize(&d).ok().or(Some(d))),
+        None => crate::dirs::data_dir().map(|d| d.join("reports")),
+    };
+    let text = app.report_text(dir);
     if let Some(p) = &args.out {
         std::fs::write(p, &text).map_err(|e| format!("cannot write {}: {e}", p.display()))?;
     }

@@ -10,6 +10,7 @@ pub mod logline;
 pub mod logstore;
 mod red;
 mod telemetry;
+pub mod text;
 
 pub use clock::{
     Clock, format_date, format_datetime, format_hm, format_hms, format_iso, parse_hms, parse_moment,

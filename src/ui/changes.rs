@@ -19,12 +19,7 @@ use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 /// How many suspects the pane lists.
 pub const TOP_SUSPECTS: usize = 3;
 
-/// The name in an ARN or path: `…:function:invoice-approval-worker` → the function,
-/// `…:repository/message-processor:2.8.0` → `message-processor:2.8.0`.
-pub fn short_resource(r: &str) -> &str {
-    let tail = |sep: char| r.rsplit(sep).find(|p| !p.is_empty());
-    if r.contains('/') { tail('/') } else { tail(':') }.unwrap_or(r)
-}
+pub use crate::model::text::short_resource;
 
 pub fn title(app: &App) -> String {
     let cp = &app.changes;
@@ -43,6 +38,14 @@ pub fn title(app: &App) -> String {
         parts.push(format!("{hidden} read-only hidden (:read-only)"));
     }
     sanitize(&format!(" {} ", parts.join(" · ")))
+}
+
+/// What the feed does not read: global services' events (IAM, STS, Organizations, Route 53,
+/// CloudFront) are recorded in us-east-1, which a live lookup outside it does not read.
+pub fn global_note(app: &App) -> Option<&'static str> {
+    (!app.reads_global()).then_some(
+        "us-east-1 not read: global events (IAM, STS, Route 53, …) are outside the boundary",
+    )
 }
 
 /// Column widths of region, event, resource and identity; narrower panes get narrower ones.
@@ -119,6 +122,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
             line.push_str(part);
         }
         lines.push(Line::styled(fit(&line, width), theme.muted()));
+        // The evidence for and against, the strongest first, on one line.
+        if !s.checks.is_empty() {
+            let ev: Vec<String> = s.checks.iter().take(2).map(|c| c.line()).collect();
+            let style = if s.checks[0].holds { theme.text() } else { theme.muted() };
+            let text = sanitize(&crate::redact::text(red, &ev.join(" · ")));
+            lines.push(Line::styled(fit(&format!("   {text}"), width), style));
+        }
+    }
+    if let Some(note) = global_note(app) {
+        lines.push(Line::styled(fit(&format!(" {note}"), width), theme.muted()));
     }
     if cp.loading {
         lines.push(Line::styled(" reading the audit trail…", theme.muted()));
@@ -159,6 +172,30 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     }
 }
 
+/// `config · global · sets Timeout 30 -> 3 · role worker-role`: what warroom makes of it.
+fn kind_line(c: &Change) -> String {
+    let f = crate::analysis::change_kind::facts(c);
+    let mut parts = vec![f.kind.label().to_string()];
+    if f.event != c.event {
+        parts.push(format!("as {}", f.event));
+    }
+    if f.global {
+        parts.push("global service (recorded in us-east-1, in scope of every region)".into());
+    }
+    let set: Vec<String> =
+        f.params.iter().take(4).map(|p| fit(&p.text(), 40).trim_end().to_string()).collect();
+    if !set.is_empty() {
+        parts.push(format!("sets {}", set.join(", ")));
+    }
+    if !f.roles_touched.is_empty() {
+        parts.push(format!("touches role {}", f.roles_touched.join(", ")));
+    }
+    if let Some(r) = &f.execution_role {
+        parts.push(format!("execution role {r}"));
+    }
+    parts.join(" · ")
+}
+
 /// One change in full: its fields, then the event as recorded.
 fn draw_detail(f: &mut Frame, area: Rect, c: &Change, theme: &Theme) {
     let block = Block::default()
@@ -177,6 +214,7 @@ fn draw_detail(f: &mut Frame, area: Rect, c: &Change, theme: &Theme) {
         ("service", c.service.clone().unwrap_or_else(|| "-".into())),
         ("who", format!("{} {}", c.identity.kind, c.identity.principal)),
         ("summary", c.summary.clone()),
+        ("kind", kind_line(c)),
     ];
     let mut lines: Vec<Line> = fields
         .into_iter()

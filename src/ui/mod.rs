@@ -17,6 +17,7 @@ pub mod logs;
 mod red;
 mod requests;
 pub mod theme;
+mod timeline;
 pub mod waterfall;
 
 pub use red::sparkline;
@@ -31,20 +32,7 @@ use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
-/// Replace control characters (ESC, C0, DEL, C1) so nothing from outside can drive the
-/// terminal; tabs become spaces.
-pub fn sanitize(s: &str) -> String {
-    s.chars()
-        .map(|c| match c {
-            '\t' => ' ',
-            '\u{1b}' => '␛',
-            c if (c as u32) < 0x20 => char::from_u32(0x2400 + c as u32).unwrap_or('�'),
-            '\u{7f}' => '␡',
-            c if ('\u{80}'..='\u{9f}').contains(&c) => '�',
-            c => c,
-        })
-        .collect()
-}
+pub use crate::model::text::sanitize;
 
 /// Cut or pad to exactly `width` characters (an ellipsis marks a cut).
 pub fn fit(s: &str, width: usize) -> String {
@@ -185,7 +173,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
         draw_help(f, area, app, theme);
     }
     if app.mode == Mode::Timeline {
-        draw_timeline(f, area, app, theme);
+        timeline::draw(f, area, app, theme);
     }
 }
 
@@ -378,6 +366,8 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":read-only", "show or hide read-only events in the change feed"),
     (":timeline", "show or hide the investigation timeline"),
     (":report", "write the incident report (Markdown) to the data folder"),
+    (":note [HH:MM] TEXT", "a note in the timeline, at the time given or now"),
+    (":undo", "undo the last mark, promotion, unmark or note"),
     (":snapshot [svg|html|txt]", "write the screen to the data folder, as evidence for the report"),
     (":theme NAME", "draw with another theme (dark, light, high-contrast, colorblind, yours)"),
     (":window 15m|1h|6h|24h", "the window compared with the baseline"),
@@ -391,62 +381,6 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":help", "this help"),
     (":q", "quit"),
 ];
-
-/// The investigation timeline over the screen.
-fn draw_timeline(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let w = area.width.saturating_sub(4).min(140);
-    let h = area.height.saturating_sub(4);
-    let popup = Rect { x: area.x + (area.width - w) / 2, y: area.y + 2, width: w, height: h };
-    let mut items = app.timeline();
-    if let Some(r) = app.redaction() {
-        for i in &mut items {
-            // Evidence first: its values are masked in the text too.
-            i.evidence = r.pairs(&i.evidence);
-            i.text = r.text(&i.text).into_owned();
-        }
-    }
-    let mut lines = Vec::new();
-    if items.is_empty() {
-        lines.push(Line::styled(
-            "nothing yet: m marks the selection, F marks a finding",
-            theme.muted(),
-        ));
-    }
-    for i in &items {
-        let style = match i.label {
-            "finding" => theme.warn(),
-            "observation" => theme.text(),
-            _ => theme.muted(),
-        };
-        lines.push(Line::from(vec![
-            Span::styled(format!("{}  ", format_hms(i.at)), theme.accent()),
-            Span::styled(format!("{:<12}", i.label), style),
-            Span::styled(sanitize(&i.text), style),
-        ]));
-        if !i.evidence.is_empty() {
-            let ev: Vec<String> = i.evidence.iter().map(|(k, v)| format!("{k} {v}")).collect();
-            lines.push(Line::styled(
-                format!("{:24}{}", "", sanitize(&ev.join(" · "))),
-                theme.muted(),
-            ));
-        }
-    }
-    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(
-        Span::styled(
-            match app.investigation.findings().count() {
-                1 => {
-                    " Investigation · 1 finding · t or esc closes · :report writes it ".to_string()
-                }
-                n => {
-                    format!(" Investigation · {n} findings · t or esc closes · :report writes it ")
-                }
-            },
-            theme.title(),
-        ),
-    );
-    f.render_widget(Clear, popup);
-    f.render_widget(Paragraph::new(lines).block(block).wrap(Wrap { trim: false }), popup);
-}
 
 fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     // Only the simulator's clock runs and switches scenarios: elsewhere those keys and
