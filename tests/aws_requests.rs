@@ -233,7 +233,12 @@ async fn failing_requests_come_from_xray_and_logs_insights() {
                 Some("1-6553f1e4-0123456789abcdef01234567"),
                 "downstream timed out"
             ),
-            ("3f1c9a52-7e4b-4d1a-9c2e-1b2a3c4d5e6f", Outcome::Fault, None, "Task timed out after 3.00 seconds"),
+            (
+                "3f1c9a52-7e4b-4d1a-9c2e-1b2a3c4d5e6f",
+                Outcome::Fault,
+                None,
+                "Task timed out after 3.00 seconds"
+            ),
             ("", Outcome::Fault, Some("1-6553f1aa-0123456789abcdef01234567"), ""),
             ("c-77aa", Outcome::Fault, None, "approval failed"),
         ]

@@ -796,6 +796,14 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
         setup;
     let looks = crate::ui::Looks { theme, dir: theme_dir };
     let e = anyhow::Error::msg;
+    // Live AWS: the profile must exist, and services may be discovered first.
+    let live = !matches!((mode, &scenario), (Mode::Evidence, _) | (Mode::Demo, Some(_)));
+    let discovered = if live {
+        check_aws_profile(&cfg).await.map_err(e)?;
+        aws_discover(&mut cfg).await
+    } else {
+        None
+    };
     // Evidence files given beside the demo or AWS replace those panes' sources.
     let (ev_logs, ev_traces, ev_changes) = match mode {
         Mode::Evidence => (None, None, None),
@@ -863,8 +871,6 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             .await
         }
         _ => {
-            check_aws_profile(&cfg).await.map_err(anyhow::Error::msg)?;
-            let discovered = aws_discover(&mut cfg).await;
             let metrics = CloudWatchMetrics::from_env(
                 cfg.boundary.clone(),
                 cfg.services.clone(),
@@ -892,19 +898,11 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
                 refresh: Duration::from_millis(cfg.refresh as u64),
             };
             let info = SourceInfo { name: "cloudwatch".into(), scenario: None, title: None };
-            let mut app =
-                App::new(cfg.boundary.clone(), Clock::Wall, keymap, info, cfg.window, cfg.baseline)
-                    .with_log_store(cfg.log_capacity, cfg.line_parser())
-                    .with_services(known_services(&cfg));
-            dress(&mut app, &args, &cfg, &redactor);
-            app.changes.read_global = !evidence.changes.is_empty();
-            start_region(&mut app, args.region.as_deref())?;
-            start_investigation(&mut app, args.resume)?;
-            if let Some(line) = discovered {
+            let mut app = new_app(Clock::Wall, info)?.with_services(known_services(&cfg));
+            if let Some(line) = discovered
+                && app.message.is_none()
+            {
                 app.message = Some((line, cfg.services.is_empty()));
-            }
-            if let Some(a) = &alert {
-                apply_alert(&mut app, a)?;
             }
             crate::tui::run(app, looks, sources, |_| {
                 Err(":scenario works in the demo only".to_string())
