@@ -5,8 +5,7 @@
 use crate::app::{App, Effect, Key, KeyCode, LogTarget, ScreenFormat, SourceInfo, SourceMsg};
 use crate::model::{Clock, MINUTE_MS, MetricsQuery, Millis, SECOND_MS};
 use crate::source::{
-    ChangeQuery, ChangeSource, LogBatch, LogQuery, LogSource, MetricsSource, RequestSource,
-    TraceLookup, TraceQuery, TraceSource,
+    ChangeSource, LogBatch, LogQuery, LogSource, MetricsSource, RequestSource, TraceSource,
 };
 use crate::ui::{self, Looks};
 use crossterm::event::{Event, EventStream, KeyEventKind, KeyModifiers};
@@ -390,51 +389,24 @@ async fn event_loop<S: Sources>(
                 Effect::FetchTrace { generation, regions, key, from, to, service, operation } => {
                     let (tx, src) = (tx.clone(), sources.traces());
                     tokio::spawn(async move {
-                        let mut lookup = TraceLookup::default();
-                        let mut error = None;
-                        for region in regions {
-                            let q = TraceQuery {
-                                region,
-                                key: key.clone(),
-                                from,
-                                to,
-                                service: service.clone(),
-                                operation: operation.clone(),
-                            };
-                            match src.trace(q).await {
-                                Ok(l) if l.trace.is_some() => {
-                                    lookup = l;
-                                    error = None;
-                                    break;
-                                }
-                                Ok(l) if lookup.similar.is_empty() => lookup.similar = l.similar,
-                                Ok(_) => {}
-                                Err(e) => error = Some(e),
-                            }
-                        }
-                        let result = match error {
-                            Some(e) if lookup.similar.is_empty() => Err(e),
-                            _ => Ok(lookup),
-                        };
+                        let result = crate::source::find_trace(
+                            src.as_ref(),
+                            regions,
+                            key,
+                            from,
+                            to,
+                            service,
+                            operation,
+                        )
+                        .await;
                         let _ = tx.send(SourceMsg::Trace { generation, result }).await;
                     });
                 }
                 Effect::FetchChanges { generation, regions, from, to } => {
                     let (tx, src) = (tx.clone(), sources.changes());
                     tokio::spawn(async move {
-                        let mut all = Vec::new();
-                        let mut error = None;
-                        for region in regions {
-                            let q = ChangeQuery { region, from, to, include_read_only: true };
-                            match src.changes(q).await {
-                                Ok(c) => all.extend(c),
-                                Err(e) => error = Some(e),
-                            }
-                        }
-                        let result = match error {
-                            Some(e) if all.is_empty() => Err(e),
-                            _ => Ok(all),
-                        };
+                        let result =
+                            crate::source::changes_of(src.as_ref(), regions, from, to).await;
                         let msg = SourceMsg::Changes { generation, result, received: wall_now() };
                         let _ = tx.send(msg).await;
                     });

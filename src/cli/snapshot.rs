@@ -127,10 +127,7 @@ pub async fn serve_sources<S: crate::tui::Sources>(
     sources: &S,
     effects: Vec<Effect>,
 ) {
-    use crate::source::{
-        ChangeQuery, ChangeSource, LogQuery, LogSource, MetricsSource, RequestSource, TraceQuery,
-        TraceSource,
-    };
+    use crate::source::{LogQuery, LogSource, MetricsSource, RequestSource};
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
         match effect {
@@ -174,48 +171,22 @@ pub async fn serve_sources<S: crate::tui::Sources>(
                 queue.extend(app.on_source(msg));
             }
             Effect::FetchTrace { generation, regions, key, from, to, service, operation } => {
-                let mut lookup = crate::source::TraceLookup::default();
-                let mut error = None;
-                for region in regions {
-                    let q = TraceQuery {
-                        region,
-                        key: key.clone(),
-                        from,
-                        to,
-                        service: service.clone(),
-                        operation: operation.clone(),
-                    };
-                    match sources.traces().trace(q).await {
-                        Ok(l) if l.trace.is_some() => {
-                            lookup = l;
-                            error = None;
-                            break;
-                        }
-                        Ok(l) if lookup.similar.is_empty() => lookup.similar = l.similar,
-                        Ok(_) => {}
-                        Err(e) => error = Some(e),
-                    }
-                }
-                let result = match error {
-                    Some(e) if lookup.similar.is_empty() => Err(e),
-                    _ => Ok(lookup),
-                };
+                let traces = sources.traces();
+                let result = crate::source::find_trace(
+                    traces.as_ref(),
+                    regions,
+                    key,
+                    from,
+                    to,
+                    service,
+                    operation,
+                )
+                .await;
                 queue.extend(app.on_source(SourceMsg::Trace { generation, result }));
             }
             Effect::FetchChanges { generation, regions, from, to } => {
-                let mut all = Vec::new();
-                let mut error = None;
-                for region in regions {
-                    let q = ChangeQuery { region, from, to, include_read_only: true };
-                    match sources.changes().changes(q).await {
-                        Ok(c) => all.extend(c),
-                        Err(e) => error = Some(e),
-                    }
-                }
-                let result = match error {
-                    Some(e) if all.is_empty() => Err(e),
-                    _ => Ok(all),
-                };
+                let changes = sources.changes();
+                let result = crate::source::changes_of(changes.as_ref(), regions, from, to).await;
                 let msg = SourceMsg::Changes { generation, result, received: 0 };
                 queue.extend(app.on_source(msg));
             }

@@ -275,3 +275,63 @@ pub trait TraceSource: Send + Sync + 'static {
     fn trace(&self, q: TraceQuery)
     -> impl Future<Output = Result<TraceLookup, SourceError>> + Send;
 }
+
+/// A request's trace looked for in `regions` in turn: the first region that has it, else the
+/// similar traces the first region offered; an error only when nothing was found and a
+/// region failed.
+#[allow(clippy::too_many_arguments)]
+pub async fn find_trace<T: TraceSource + ?Sized>(
+    src: &T,
+    regions: Vec<String>,
+    key: TraceKey,
+    from: Millis,
+    to: Millis,
+    service: Option<String>,
+    operation: Option<String>,
+) -> Result<TraceLookup, SourceError> {
+    let mut lookup = TraceLookup::default();
+    let mut error = None;
+    for region in regions {
+        let q = TraceQuery {
+            region,
+            key: key.clone(),
+            from,
+            to,
+            service: service.clone(),
+            operation: operation.clone(),
+        };
+        match src.trace(q).await {
+            Ok(l) if l.trace.is_some() => return Ok(l),
+            Ok(l) if lookup.similar.is_empty() => lookup.similar = l.similar,
+            Ok(_) => {}
+            Err(e) => error = Some(e),
+        }
+    }
+    match error {
+        Some(e) if lookup.similar.is_empty() => Err(e),
+        _ => Ok(lookup),
+    }
+}
+
+/// The changes of `regions` in `[from, to)`, read-only ones included; an error only when no
+/// region gave any and one failed.
+pub async fn changes_of<C: ChangeSource + ?Sized>(
+    src: &C,
+    regions: Vec<String>,
+    from: Millis,
+    to: Millis,
+) -> Result<Vec<Change>, SourceError> {
+    let mut all = Vec::new();
+    let mut error = None;
+    for region in regions {
+        let q = ChangeQuery { region, from, to, include_read_only: true };
+        match src.changes(q).await {
+            Ok(c) => all.extend(c),
+            Err(e) => error = Some(e),
+        }
+    }
+    match error {
+        Some(e) if all.is_empty() => Err(e),
+        _ => Ok(all),
+    }
+}
