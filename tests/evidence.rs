@@ -374,3 +374,26 @@ fn evidence_snapshots() {
     insta::assert_snapshot!("evidence_failing_160x48", c.screen(160, 48));
     let _ = c.app.update(Action::Back);
 }
+
+#[test]
+fn starting_in_a_region_reads_its_log_tail() {
+    // As the cockpit starts: drilled into the region before any data arrived.
+    let args = CockpitArgs { evidence: vec![story()], ..Default::default() };
+    let setup = warroom::cli::setup(&args).unwrap();
+    let cfg = &setup.config;
+    let ev = warroom::cli::load_evidence(cfg, &setup.evidence).unwrap();
+    let (sources, clock, info) = warroom::cli::evidence_sources(cfg, &ev);
+    let mut app =
+        App::new(cfg.boundary.clone(), clock, setup.keymap, info, cfg.window, cfg.baseline)
+            .with_log_store(cfg.log_capacity, cfg.line_parser());
+    warroom::cli::start_region(&mut app, Some("eu-west-1")).unwrap();
+    let fx = std::mem::take(&mut app.pending);
+    assert!(
+        fx.iter().any(|e| matches!(e, warroom::app::Effect::TailLogs { target: Some(_), .. })),
+        "the region's log tail is asked for: {fx:?}"
+    );
+    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    rt.block_on(warroom::cli::snapshot::serve_sources(&mut app, &sources, fx));
+    assert!(!app.logs.loading);
+    assert!(app.logs.store.shown() > 0);
+}

@@ -935,12 +935,15 @@ pub fn start_investigation(app: &mut App, resume: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn start_region(app: &mut App, region: Option<&str>) -> anyhow::Result<()> {
+/// `--region`: start drilled into it, its fetches queued for the event loop.
+pub fn start_region(app: &mut App, region: Option<&str>) -> anyhow::Result<()> {
     if let Some(r) = region {
         if !app.boundary.contains(r) {
             anyhow::bail!("--region {r}: not in the boundary");
         }
-        app.run_command(&format!("region {r}"));
+        // Its fetches (the log tail of the region) are the event loop's first work.
+        let fx = app.run_command(&format!("region {r}"));
+        app.pending.extend(fx);
     }
     Ok(())
 }
