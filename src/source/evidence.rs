@@ -5,7 +5,7 @@
 //! time, never the wall clock.
 
 use super::files::{FileChanges, FileLogs, FileTraces, read_file};
-use super::{MetricsSource, RequestSource, SourceError, SourceErrorKind};
+use super::{MetricsSource, RequestSource, SourceError};
 use crate::analysis::requests::{self, Basis};
 use crate::config::ServiceConfig;
 use crate::model::logline::LineParser;
@@ -365,12 +365,7 @@ impl RequestSource for EvidenceMetrics {
         to: Millis,
         limit: usize,
     ) -> Result<Vec<RequestSample>, SourceError> {
-        if !self.boundary.contains(&scope.region) {
-            return Err(SourceError::new(
-                SourceErrorKind::Invalid,
-                format!("{} is outside the boundary", scope.region),
-            ));
-        }
+        crate::source::in_boundary(&self.boundary, &scope.region)?;
         let mut out: Vec<RequestSample> = self
             .requests
             .iter()

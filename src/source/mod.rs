@@ -49,6 +49,15 @@ impl SourceError {
     }
 }
 
+/// `Ok` when `region` is in the boundary; else the error every source gives for it.
+pub fn in_boundary(boundary: &crate::model::Boundary, region: &str) -> Result<(), SourceError> {
+    if boundary.contains(region) {
+        Ok(())
+    } else {
+        Err(SourceError::new(SourceErrorKind::Invalid, format!("{region} is outside the boundary")))
+    }
+}
+
 /// Regional RED metrics: per-minute requests, errors, p50 and p99 for every region of the
 /// boundary, every service and every operation the source knows.
 pub trait MetricsSource: Send + Sync + 'static {

@@ -63,12 +63,7 @@ impl RequestSource for SimSource {
         to: Millis,
         limit: usize,
     ) -> Result<Vec<RequestSample>, SourceError> {
-        if !self.boundary.contains(&scope.region) {
-            return Err(SourceError::new(
-                SourceErrorKind::Invalid,
-                format!("{} is outside the boundary", scope.region),
-            ));
-        }
+        crate::source::in_boundary(&self.boundary, &scope.region)?;
         self.blocking(move |e, _| e.failing_requests(&scope, from, to, limit)).await
     }
 }
@@ -79,12 +74,7 @@ impl LogSource for SimSource {
     }
 
     async fn fetch(&self, q: LogQuery) -> Result<LogBatch, SourceError> {
-        if !self.boundary.contains(&q.region) {
-            return Err(SourceError::new(
-                SourceErrorKind::Invalid,
-                format!("{} is outside the boundary", q.region),
-            ));
-        }
+        crate::source::in_boundary(&self.boundary, &q.region)?;
         self.blocking(move |e, _| {
             let (events, truncated) =
                 e.logs_matching(&q.region, q.correlation_id.as_deref(), q.from, q.to, q.limit);
@@ -100,12 +90,7 @@ impl ChangeSource for SimSource {
     }
 
     async fn changes(&self, q: ChangeQuery) -> Result<Vec<crate::model::Change>, SourceError> {
-        if !self.boundary.contains(&q.region) {
-            return Err(SourceError::new(
-                SourceErrorKind::Invalid,
-                format!("{} is outside the boundary", q.region),
-            ));
-        }
+        crate::source::in_boundary(&self.boundary, &q.region)?;
         let all = self.engine.changes(&self.boundary, q.to);
         Ok(all
             .into_iter()
@@ -122,12 +107,7 @@ impl TraceSource for SimSource {
     }
 
     async fn trace(&self, q: TraceQuery) -> Result<TraceLookup, SourceError> {
-        if !self.boundary.contains(&q.region) {
-            return Err(SourceError::new(
-                SourceErrorKind::Invalid,
-                format!("{} is outside the boundary", q.region),
-            ));
-        }
+        crate::source::in_boundary(&self.boundary, &q.region)?;
         self.blocking(move |e, _| e.trace_lookup(&q)).await
     }
 }
