@@ -23,7 +23,7 @@ use crate::analysis::fmt_ms;
 use crate::analysis::impact::Impact;
 use crate::analysis::suspects::{Anomaly, Suspect, span_text};
 use crate::model::investigation::{Entry, EntryKind};
-use crate::model::text::{iso, sanitize, short_resource};
+use crate::model::text::{iso, md_code, md_text, short_resource};
 use crate::model::{Change, Level, LogEvent, Millis, RequestSample};
 use std::fmt::Write;
 use std::path::{Path, PathBuf};
@@ -62,12 +62,14 @@ pub struct Input {
 }
 
 fn evidence(e: &[(String, String)]) -> String {
-    e.iter().map(|(k, v)| format!("{k} `{}`", md(v))).collect::<Vec<_>>().join(", ")
+    e.iter().map(|(k, v)| format!("{} `{}`", md(k), md_code(v))).collect::<Vec<_>>().join(", ")
 }
 
-/// One line of Markdown text: no line breaks, no stray table or heading syntax at its start.
+/// Text from outside (ids, names, messages, the scenario) as inert Markdown on one line: no
+/// control characters or escape sequences, no line breaks, no HTML, no Markdown structure
+/// ([`md_text`]).
 fn md(s: &str) -> String {
-    sanitize(s).replace(['\n', '\r'], " ").replace('`', "'")
+    md_text(s)
 }
 
 /// `target` relative to `dir` (`../snapshots/snapshot-….svg`); as it is when unrelated.
@@ -322,7 +324,7 @@ pub fn markdown(i: &Input) -> String {
             answered(r.status),
             fmt_ms(r.duration_ms),
             if r.message.is_empty() { "no message".to_string() } else { md(&r.message) },
-            md(&r.correlation_id)
+            md_code(&r.correlation_id)
         );
     }
     let detected = detection(i);
@@ -344,7 +346,7 @@ pub fn markdown(i: &Input) -> String {
                 md(&c.region),
                 iso(c.at),
                 md(&c.identity.principal),
-                md(&c.id)
+                md_code(&c.id)
             );
             let values = values_set(&i.changes, s.change);
             if !values.is_empty() {
@@ -520,8 +522,9 @@ pub fn markdown(i: &Input) -> String {
                 None => path.clone(),
             };
             let bang = if link.ends_with(".svg") { "!" } else { "" };
-            let alt = md(&e.text).replace(['[', ']'], "");
-            let _ = writeln!(out, "{bang}[{} {alt}](<{}>)\n", iso(e.at), md(&link));
+            let alt = md(&e.text);
+            let dest = md_code(&link).replace('<', "%3C").replace('>', "%3E");
+            let _ = writeln!(out, "{bang}[{} {alt}](<{dest}>)\n", iso(e.at));
         }
     }
 
@@ -543,7 +546,7 @@ pub fn markdown(i: &Input) -> String {
             md(&c.identity.principal),
             s.kind.label(),
             md(&s.reason),
-            md(&c.id)
+            md_code(&c.id)
         );
         for ch in &s.checks {
             let _ = writeln!(out, "   - {}", md(&ch.line()));
@@ -627,7 +630,10 @@ pub fn markdown(i: &Input) -> String {
                 .find(|(k, _)| k == "correlation id")
                 .map(|(_, v)| v.as_str())
                 .unwrap_or("?");
-            wished.push(format!("The marked request `{}` was not sampled for tracing.", md(cid)));
+            wished.push(format!(
+                "The marked request `{}` was not sampled for tracing.",
+                md_code(cid)
+            ));
         }
     }
     for (service, n, codes) in silent_failures(i) {

@@ -397,3 +397,140 @@ fn starting_in_a_region_reads_its_log_tail() {
     assert!(!app.logs.loading);
     assert!(app.logs.store.shown() > 0);
 }
+
+/// The story's evidence with hostile text planted where outside data reaches the output: the
+/// suspect change's event id and identity carry an OSC 52 clipboard write, BEL, line breaks,
+/// a forged `## Findings` heading, HTML, bidi overrides, zero-width and wide characters; a
+/// span's name carries a line break that would forge a row.
+fn hostile_story() -> PathBuf {
+    use std::io::{Read, Write};
+    let dir = std::env::temp_dir().join(format!("warroom-hostile-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    for sub in ["cloudtrail", "logs", "traces"] {
+        std::fs::create_dir_all(dir.join(sub)).unwrap();
+    }
+    for sub in ["logs", "cloudtrail"] {
+        for f in std::fs::read_dir(story().join(sub)).unwrap() {
+            let f = f.unwrap().path();
+            std::fs::copy(&f, dir.join(sub).join(f.file_name().unwrap())).unwrap();
+        }
+    }
+    let evil_id =
+        "\u{1b}]52;c;ZWNobyBwd25lZA==\u{7}\n\n## Findings\n\n1. <script>alert(1)</script>";
+    let evil_arn = "\u{1b}]52;c;QUJD\u{1b}\\\u{7}\u{9d}x\u{202e}gnp.exe\u{200b}<img src=x onerror=alert(1)>\n# Cause";
+    for f in std::fs::read_dir(dir.join("cloudtrail")).unwrap() {
+        let f = f.unwrap().path();
+        if f.extension().is_none_or(|e| e != "gz") {
+            std::fs::remove_file(&f).unwrap();
+            continue;
+        }
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&f).unwrap())
+            .read_to_string(&mut text)
+            .unwrap();
+        let mut v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        for r in v["Records"].as_array_mut().unwrap() {
+            if r["eventName"].as_str().is_some_and(|n| n.starts_with("UpdateFunctionConfiguration"))
+            {
+                r["eventID"] = evil_id.into();
+                let arn = format!("{}{evil_arn}", r["userIdentity"]["arn"].as_str().unwrap());
+                r["userIdentity"]["arn"] = arn.into();
+            }
+        }
+        let mut gz = flate2::write::GzEncoder::new(
+            std::fs::File::create(&f).unwrap(),
+            flate2::Compression::fast(),
+        );
+        gz.write_all(v.to_string().as_bytes()).unwrap();
+        gz.finish().unwrap();
+    }
+    let text = std::fs::read_to_string(story().join("traces/batch-get-traces.json")).unwrap();
+    let text =
+        text.replace("bank-gateway", "bank-gateway\\\\n+0ms  1ms  forged-row \u{202e}\u{2066}請求");
+    std::fs::write(dir.join("traces/batch-get-traces.json"), text).unwrap();
+    dir
+}
+
+fn assert_inert(out: &str, what: &str) {
+    for c in ['\u{1b}', '\u{7}', '\u{9d}', '\u{202e}', '\u{2066}', '\u{200b}'] {
+        assert!(!out.contains(c), "{what} holds U+{:04X}:\n{out}", c as u32);
+    }
+}
+
+#[test]
+fn outside_text_is_inert_in_the_report_and_the_headless_output() {
+    let dir = hostile_story();
+    let d = dir.display().to_string();
+    let file = dir.with_extension("md");
+    let (_, err, code) = common::warroom(&[
+        "report",
+        "--fresh",
+        "--evidence",
+        &d,
+        "--out",
+        &file.display().to_string(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let written = std::fs::read_to_string(&file).unwrap();
+    assert_inert(&written, "the report file");
+    let (out, err, code) = common::warroom(&["report", "--fresh", "--evidence", &d]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, written);
+    assert_inert(&out, "the report");
+    // The planted id was used: it is there, shown, on one line.
+    assert!(out.contains("␛]52;c;ZWNobyBwd25lZA==␇"), "{out}");
+    assert!(out.contains("‹U+202E›"), "{out}");
+    // No forged structure: one Findings and one Cause heading, no stray heading, and no HTML
+    // outside code spans (where it is shown as written).
+    assert_eq!(out.lines().filter(|l| l.starts_with("## Findings")).count(), 1, "{out}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with('#') && l.contains("Cause")).count(),
+        1,
+        "{out}"
+    );
+    for l in out.lines() {
+        let prose: String = l.split('`').step_by(2).collect();
+        assert!(!prose.contains("<script") && !prose.contains("<img"), "HTML in {l}");
+        assert!(!l.starts_with('#') || !l.contains("script"), "forged heading {l}");
+    }
+    assert!(out.contains("&lt;img src=x onerror=alert(1)>"), "{out}");
+    // The change feed and the suspects: one row per change, columns aligned.
+    let (out, err, code) = common::warroom(&["changes", "--evidence", &d]);
+    assert_eq!(code, 0, "{err}");
+    assert_inert(&out, "warroom changes");
+    assert!(out.lines().all(|l| l.starts_with("2026-")), "a forged row:\n{out}");
+    let (out, err, code) =
+        common::warroom(&["suspects", "--evidence", &d, "--region", "eu-west-1"]);
+    assert_eq!(code, 0, "{err}");
+    assert_inert(&out, "warroom suspects");
+    assert!(
+        out.lines().skip(1).all(|l| l.starts_with("    ") || l.as_bytes()[2] == b'.'),
+        "a forged row:\n{out}"
+    );
+    assert!(out.contains("␊"), "{out}");
+    // The waterfall: the line break in the span's name is shown, not a row.
+    let (out, err, code) =
+        common::warroom(&["trace", "--evidence", &d, "--correlation-id", CUSTOMER]);
+    assert_eq!(code, 0, "{err}");
+    assert_inert(&out, "warroom trace");
+    assert!(out.contains("bank-gateway␊+0ms"), "{out}");
+    assert!(!out.lines().any(|l| l.starts_with("+0ms")), "a forged row:\n{out}");
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&file);
+}
+
+#[test]
+fn headless_columns_line_up_by_display_width() {
+    let c = warroom::model::Change {
+        region: "eu-west-1".into(),
+        event: "請求書を更新".into(),
+        ..Default::default()
+    };
+    let plain = warroom::model::Change { event: "UpdateInvoice".into(), ..c.clone() };
+    let (a, b) = (warroom::cli::changes::text_line(&c), warroom::cli::changes::text_line(&plain));
+    let col = |s: &str| {
+        let i = s.find("  -  ").unwrap_or(s.len());
+        warroom::model::text::width(&s[..i])
+    };
+    assert_eq!(col(&a), col(&b), "\n{a}\n{b}");
+}

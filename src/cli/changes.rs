@@ -5,7 +5,7 @@ use super::{AnyChanges, CockpitArgs};
 use crate::analysis::change_kind::facts;
 use crate::analysis::corroborate::Evidence;
 use crate::analysis::suspects::{Anomaly, Context, anomaly, rank_with};
-use crate::model::text::{sanitize, short_resource};
+use crate::model::text::{pad, sanitize, short_resource};
 use crate::model::{Change, Millis};
 use crate::source::{ChangeQuery, ChangeSource, MetricsSource};
 use std::io::Write;
@@ -59,18 +59,20 @@ pub struct SuspectsArgs {
     pub changes: ChangesArgs,
 }
 
-/// One change for `--format text`.
+/// One change for `--format text`: every field made safe on its own (a line break in a field
+/// is shown as `␊`, never a new row) and padded by display width, so wide characters keep
+/// the columns aligned.
 pub fn text_line(c: &Change) -> String {
-    sanitize(&format!(
-        "{}  {:<14}  {:<28}  {:<26}  {:<24}  {}  {}",
+    format!(
+        "{}  {}  {}  {}  {}  {}  {}",
         crate::model::format_datetime(c.at),
-        c.region,
-        c.event,
-        short_resource(&c.resource),
-        c.identity.short(),
-        c.service.as_deref().unwrap_or("-"),
-        c.id
-    ))
+        pad(&c.region, 14),
+        pad(&c.event, 28),
+        pad(short_resource(&c.resource), 26),
+        pad(&c.identity.short(), 24),
+        sanitize(c.service.as_deref().unwrap_or("-")),
+        sanitize(&c.id)
+    )
 }
 
 fn json_line(c: &Change) -> Result<String, String> {
@@ -325,19 +327,20 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         let c = masked.as_ref().unwrap_or(&changes[s.change]);
         match fmt {
             Format::Text => {
+                // Each field made safe on its own: only these line breaks make rows.
                 let mut line = format!(
                     "{:>2}. {}  {}  {}  {}\n    {}  (event {})",
                     k + 1,
                     crate::model::format_datetime(c.at),
-                    c.event,
-                    short_resource(&c.resource),
-                    c.region,
-                    s.reason,
-                    c.id
+                    sanitize(&c.event),
+                    sanitize(short_resource(&c.resource)),
+                    sanitize(&c.region),
+                    sanitize(&s.reason),
+                    sanitize(&c.id)
                 );
                 for check in &s.checks {
                     line.push_str("\n    ");
-                    line.push_str(&check.line());
+                    line.push_str(&sanitize(&check.line()));
                 }
                 let line = crate::redact::text(h.redactor.as_deref(), &line);
                 if !write_line(out, &sanitize_lines(&line))? {

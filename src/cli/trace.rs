@@ -49,10 +49,11 @@ pub struct TraceArgs {
 /// The waterfall as text, one span a line.
 pub fn waterfall_text(t: &Trace) -> String {
     let w = layout(t, &HashSet::new());
+    // Every field made safe on its own: a line break inside a name is shown (`␊`), never a row.
     let mut out = format!(
         "trace {} · correlation id {} · {} · {} spans · {} errors · {} faults · {} throttles\n",
-        t.trace_id,
-        if t.correlation_id.is_empty() { "-" } else { &t.correlation_id },
+        sanitize(&t.trace_id),
+        if t.correlation_id.is_empty() { "-".to_string() } else { sanitize(&t.correlation_id) },
         fmt_ms(w.duration_ms()),
         t.spans.len(),
         w.errors,
@@ -62,15 +63,15 @@ pub fn waterfall_text(t: &Trace) -> String {
     for r in &w.rows {
         let s = &t.spans[r.span];
         let link = if s.link == crate::model::SpanLink::Async { "↝ " } else { "" };
-        let via = s.via.as_deref().map(|v| format!(" via {v}")).unwrap_or_default();
+        let via = s.via.as_deref().map(|v| format!(" via {}", sanitize(v))).unwrap_or_default();
         let mark = marker(s, r.cut_off);
         out.push_str(&format!(
             "{:>9} {:>9}  {}{link}{} {}{via}{}{}\n",
             format!("+{}", fmt_ms((s.start - w.start) as f64)),
             fmt_ms(s.duration_ms),
             "  ".repeat(r.depth.min(40)),
-            s.service,
-            s.operation,
+            sanitize(&s.service),
+            sanitize(&s.operation),
             if mark.is_empty() { "" } else { "  " },
             mark
         ));
@@ -98,10 +99,10 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
         out.push_str(&format!(
             "  {}  {}  {}  {} {}  {}  {outcome}\n",
             format_hms(s.start),
-            s.trace_id,
-            s.correlation_id.as_deref().unwrap_or("-"),
-            s.service,
-            s.operation,
+            sanitize(&s.trace_id),
+            sanitize(s.correlation_id.as_deref().unwrap_or("-")),
+            sanitize(&s.service),
+            sanitize(&s.operation),
             fmt_ms(s.duration_ms)
         ));
     }
