@@ -35,7 +35,9 @@ fn snapshot_writes_the_screen_and_joins_the_investigation() {
     let (m, is_err) = app.message.clone().unwrap();
     assert!(!is_err && m.contains("snapshot-2026-03-12T0920Z.txt"), "{m}");
     // The journal line for the data folder: an observation with the file as evidence.
-    let [Effect::Journal(JournalLine::Mark { entry })] = fx.as_slice() else { panic!("{fx:?}") };
+    let [Effect::Journal(JournalLine::Mark { entry, .. })] = fx.as_slice() else {
+        panic!("{fx:?}")
+    };
     assert_eq!(entry.kind, EntryKind::Snapshot);
     assert!(entry.text.starts_with("eu-west-1 · last 15 min"), "{}", entry.text);
     assert_eq!(entry.evidence, vec![("snapshot".to_string(), path.display().to_string())]);

@@ -912,25 +912,52 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
     }
 }
 
-/// `--resume` loads the saved investigation; otherwise the previous one is archived.
+/// `--resume` loads the saved investigation; otherwise the previous one is archived. The
+/// journal is locked for this cockpit first: when another cockpit holds it, or the data
+/// folder cannot be written, the cockpit still starts, says so in the status line, and
+/// saves no marks (nothing of the other cockpit's journal is touched).
 pub fn start_investigation(app: &mut App, resume: bool) -> anyhow::Result<()> {
+    let locked = crate::dirs::lock_journal();
     if resume {
-        match crate::dirs::load_journal()? {
-            Some((inv, bad)) => {
+        match crate::dirs::load_journal() {
+            Ok(Some((inv, bad))) => {
                 let n = inv.marked().count();
                 app.investigation = inv;
-                let skipped = if bad > 0 {
-                    format!(" ({bad} unreadable lines skipped)")
-                } else {
-                    String::new()
+                let skipped = match bad.as_slice() {
+                    [] => String::new(),
+                    [one] => format!(" (a damaged record skipped: line {one} of the journal)"),
+                    more => format!(
+                        " ({} damaged records skipped: lines {} of the journal)",
+                        more.len(),
+                        more.iter().map(usize::to_string).collect::<Vec<_>>().join(", ")
+                    ),
                 };
-                app.message =
-                    Some((format!("resumed the investigation: {n} entries{skipped}"), bad > 0));
+                app.message = Some((
+                    format!("resumed the investigation: {n} entries{skipped}"),
+                    !bad.is_empty(),
+                ));
             }
-            None => app.message = Some(("no saved investigation to resume".into(), true)),
+            Ok(None) => app.message = Some(("no saved investigation to resume".into(), true)),
+            Err(e) => {
+                app.message = Some((format!("cannot read the saved investigation: {e}"), true))
+            }
         }
-    } else if let Some(p) = crate::dirs::archive_journal(crate::tui::wall_now())? {
-        tracing::info!(path = %p.display(), "previous investigation archived");
+    } else if locked.is_ok() {
+        match crate::dirs::archive_journal(crate::tui::wall_now()) {
+            Ok(Some(p)) => tracing::info!(path = %p.display(), "previous investigation archived"),
+            Ok(None) => {}
+            Err(e) => {
+                let path = crate::dirs::journal_path().unwrap_or_default();
+                app.message = Some((
+                    format!("marks are not saved: {}", crate::dirs::write_error(&path, &e)),
+                    true,
+                ));
+            }
+        }
+    }
+    if let Err(e) = locked {
+        tracing::warn!(error = %e, "the journal is not this cockpit's");
+        app.message = Some((e, true));
     }
     Ok(())
 }

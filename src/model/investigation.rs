@@ -1,8 +1,14 @@
 //! The investigation: observations marked as the incident is worked, some promoted to
 //! findings, each with its time and the ids of its evidence.
 //!
-//! It is kept as a journal of JSON lines, one per mark or promotion, appended and flushed as
+//! It is kept as a journal of records, one per mark or promotion, appended and flushed as
 //! it happens, so nothing is lost if the terminal dies; reading the journal back replays it.
+//!
+//! Each record is one line: the CRC-32 of its JSON in hex, a space, the JSON
+//! (`1c291ca3 {"op":"mark",...}`). A record cut by a crash or a full disk, or damaged later,
+//! fails its checksum and is skipped alone (and reported by its line number); the records
+//! around it still read. A mark carries its entry's number, so a promotion or an unmark
+//! after a lost mark still points at the entry it meant, never at its neighbour.
 
 use super::Millis;
 use serde::{Deserialize, Serialize};
@@ -23,6 +29,19 @@ pub enum EntryKind {
     Note,
     /// The alert the investigation was opened on.
     Alert,
+}
+
+impl JournalLine {
+    /// The entry a promotion, demotion, unmark or restore is about.
+    fn index(&self) -> Option<usize> {
+        match self {
+            JournalLine::Mark { .. } => None,
+            JournalLine::Promote { index }
+            | JournalLine::Demote { index }
+            | JournalLine::Unmark { index }
+            | JournalLine::Restore { index } => Some(*index),
+        }
+    }
 }
 
 impl EntryKind {
@@ -64,35 +83,89 @@ pub struct Entry {
 pub enum JournalLine {
     Mark {
         entry: Entry,
+        /// The entry's number in the investigation (absent in journals written before it
+        /// was kept: then the marks' order gives it).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        index: Option<usize>,
     },
     /// Entry number `index` became a finding.
-    Promote {
-        index: usize,
-    },
+    Promote { index: usize },
     /// Entry number `index` is an observation again (a promotion undone).
-    Demote {
-        index: usize,
-    },
+    Demote { index: usize },
     /// Entry number `index` was unmarked.
-    Unmark {
-        index: usize,
-    },
+    Unmark { index: usize },
     /// Entry number `index` is marked again (an unmark undone).
-    Restore {
-        index: usize,
-    },
+    Restore { index: usize },
 }
 
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Investigation {
     pub entries: Vec<Entry>,
+    /// Entries whose mark was lost from the journal (a damaged record): kept unmarked in
+    /// their place, so the entries after them keep their numbers.
+    pub lost: Vec<usize>,
+}
+
+/// The text of an entry whose mark was lost from the journal.
+pub const LOST: &str = "(a record lost from the journal)";
+
+/// One journal record as written: `crc32 json`, without the line break.
+pub fn encode(line: &JournalLine) -> String {
+    let json = serde_json::to_string(line).unwrap_or_default();
+    format!("{:08x} {json}", crc32fast::hash(json.as_bytes()))
+}
+
+/// One journal line read back: `None` when it is damaged (cut, merged with another, or its
+/// checksum does not match). Lines without a checksum (journals written before it was kept)
+/// are read as plain JSON.
+pub fn decode(text: &str) -> Option<JournalLine> {
+    let text = text.trim_end_matches('\r');
+    let framed = text.len() > 9
+        && text.as_bytes()[8] == b' '
+        && text.as_bytes()[..8].iter().all(u8::is_ascii_hexdigit);
+    if framed {
+        let crc = u32::from_str_radix(&text[..8], 16).ok()?;
+        let json = &text[9..];
+        if crc32fast::hash(json.as_bytes()) != crc {
+            return None;
+        }
+        return serde_json::from_str(json).ok();
+    }
+    serde_json::from_str(text).ok()
 }
 
 impl Investigation {
     /// Apply one journal line.
     pub fn apply(&mut self, line: &JournalLine) {
+        if line.index().is_some_and(|i| self.lost.contains(&i)) {
+            // The entry it is about was lost: nothing else takes its place.
+            return;
+        }
         match line {
-            JournalLine::Mark { entry } => self.entries.push(entry.clone()),
+            JournalLine::Mark { entry, index } => {
+                let at = index.unwrap_or(self.entries.len());
+                if at < self.entries.len() {
+                    // Its place was held for it (an older record was out of order): fill it.
+                    if let Some(p) = self.lost.iter().position(|&l| l == at) {
+                        self.lost.remove(p);
+                        self.entries[at] = entry.clone();
+                    }
+                    return;
+                }
+                while self.entries.len() < at {
+                    self.lost.push(self.entries.len());
+                    self.entries.push(Entry {
+                        at: 0,
+                        kind: EntryKind::Note,
+                        text: LOST.into(),
+                        evidence: Vec::new(),
+                        finding: false,
+                        marked: None,
+                        removed: true,
+                    });
+                }
+                self.entries.push(entry.clone());
+            }
             JournalLine::Promote { index } => {
                 if let Some(e) = self.entries.get_mut(*index) {
                     e.finding = true;
@@ -133,7 +206,7 @@ impl Investigation {
     /// journal line that undoes it, applied.
     pub fn undo(&mut self, history: &mut Vec<JournalLine>) -> Option<JournalLine> {
         let line = match history.pop()? {
-            JournalLine::Mark { entry } => {
+            JournalLine::Mark { entry, .. } => {
                 // Undone in the reverse order they were done: the newest entry marked so.
                 let index = self.entries.iter().rposition(|e| {
                     e.kind == entry.kind
@@ -165,21 +238,27 @@ impl Investigation {
         let line = match same {
             Some(i) if finding && !self.entries[i].finding => JournalLine::Promote { index: i },
             Some(_) => return None,
-            None => JournalLine::Mark { entry: Entry { finding, ..entry } },
+            None => JournalLine::Mark {
+                entry: Entry { finding, ..entry },
+                index: Some(self.entries.len()),
+            },
         };
         self.apply(&line);
         Some(line)
     }
 
-    /// Replay a journal. A line that cannot be read (the last one, cut by a crash) is
-    /// skipped and counted.
-    pub fn replay(text: &str) -> (Investigation, usize) {
+    /// Replay a journal. A record that cannot be read (cut by a crash or a full disk, or
+    /// damaged) is skipped alone; the line numbers of those skipped are returned.
+    pub fn replay(text: &str) -> (Investigation, Vec<usize>) {
         let mut inv = Investigation::default();
-        let mut bad = 0;
-        for l in text.lines().filter(|l| !l.trim().is_empty()) {
-            match serde_json::from_str::<JournalLine>(l) {
-                Ok(line) => inv.apply(&line),
-                Err(_) => bad += 1,
+        let mut bad = Vec::new();
+        for (n, l) in text.split('\n').enumerate() {
+            if l.trim().is_empty() {
+                continue;
+            }
+            match decode(l) {
+                Some(line) => inv.apply(&line),
+                None => bad.push(n + 1),
             }
         }
         (inv, bad)
@@ -222,7 +301,7 @@ mod tests {
         // A crash cut the last line in half.
         journal.push_str(r#"{"op":"mark","entry":{"at":3,"#);
         let (back, bad) = Investigation::replay(&journal);
-        assert_eq!((back, bad), (inv, 1));
+        assert_eq!((back, bad), (inv, vec![4]));
     }
 
     #[test]
@@ -251,5 +330,50 @@ mod tests {
         // Old journals without the new fields still read.
         let old = r#"{"op":"mark","entry":{"at":1,"kind":"log-line","text":"x","evidence":[],"finding":false}}"#;
         assert_eq!(Investigation::replay(old).0.entries[0].marked, None);
+    }
+
+    /// Records as the journal writes them: checksummed, each on its own line.
+    fn journal_of(lines: &[JournalLine]) -> String {
+        lines.iter().map(|l| encode(l) + "\n").collect()
+    }
+
+    #[test]
+    fn a_damaged_record_is_skipped_alone_and_never_shifts_the_others() {
+        let mut inv = Investigation::default();
+        let mut lines = Vec::new();
+        for (at, t) in [(1, "a"), (2, "b"), (3, "c")] {
+            lines.extend(inv.mark(entry(at, t), false));
+        }
+        lines.extend(inv.mark(entry(3, "c"), true)); // "c" promoted: index 2
+        assert_eq!(lines.last(), Some(&JournalLine::Promote { index: 2 }));
+        let good = journal_of(&lines);
+        assert_eq!(Investigation::replay(&good), (inv.clone(), vec![]));
+
+        // A corrupted middle record (one byte changed): "b" is lost, "c" stays the finding.
+        let mut rows: Vec<String> = good.lines().map(str::to_string).collect();
+        rows[1] = rows[1].replacen("\"b\"", "\"x\"", 1);
+        let (back, bad) = Investigation::replay(&(rows.join("\n") + "\n"));
+        assert_eq!(bad, vec![2]);
+        assert_eq!(back.findings().map(|e| e.text.as_str()).collect::<Vec<_>>(), ["c"]);
+        assert_eq!(back.marked().map(|(_, e)| e.text.as_str()).collect::<Vec<_>>(), ["a", "c"]);
+        // Garbage in the middle.
+        rows[1] = "\u{0}\u{0}garbage{{".into();
+        let (back, bad) = Investigation::replay(&(rows.join("\n") + "\n"));
+        assert_eq!((bad, back.findings().count()), (vec![2], 1));
+
+        // A crash between a record and its line break: the next append starts on a new line
+        // (the writer adds one), so only the torn record is lost.
+        let torn = &good[..good.find('\n').unwrap() + 20];
+        let text = format!("{torn}\n{}", &good[good.find('\n').unwrap() + 1..]);
+        let (back, bad) = Investigation::replay(&text);
+        assert_eq!(bad, vec![2]);
+        assert_eq!(back.marked().count(), 3, "{back:?}");
+
+        // A promotion of the lost entry is not applied to another one.
+        let promote_b = encode(&JournalLine::Promote { index: 1 });
+        let lost_b = [encode(&lines[0]), encode(&lines[2]), promote_b].join("\n");
+        let (back, bad) = Investigation::replay(&lost_b);
+        assert_eq!((back.findings().count(), back.lost.clone(), bad), (0, vec![1], vec![]));
+        assert_eq!(back.marked().map(|(_, e)| e.text.as_str()).collect::<Vec<_>>(), ["a", "c"]);
     }
 }
