@@ -74,7 +74,8 @@ pub enum Discover {
 pub struct WindowConfig {
     #[serde(default, deserialize_with = "de_opt_window")]
     pub default: Option<Millis>,
-    #[serde(default, deserialize_with = "de_opt_duration")]
+    /// At least a minute, at most [`MAX_BASELINE`].
+    #[serde(default, deserialize_with = "de_opt_baseline")]
     pub baseline: Option<Millis>,
 }
 
@@ -427,11 +428,50 @@ pub fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
 }
 
-/// Parse a duration such as `15m`, `24h` or `90s`.
+/// The longest duration warroom accepts anywhere (a config, a scenario, `--since`): a year.
+/// Longer ones are typos, and would overflow the clock's arithmetic.
+pub const MAX_DURATION: Millis = 366 * 24 * 3_600_000;
+
+/// The longest baseline (`[window] baseline`): a week, which holds every weekday's pattern.
+/// Each refresh reads (or simulates) the whole baseline, so a longer one only slows every
+/// refresh down (a month takes the simulator a minute).
+pub const MAX_BASELINE: Millis = 7 * 24 * 3_600_000;
+
+/// The longest metrics refresh (`[aws] refresh`): an hour.
+pub const MAX_REFRESH: Millis = 3_600_000;
+
+/// Parse a duration such as `15m`, `24h` or `90s`, at most [`MAX_DURATION`].
 pub fn parse_duration(s: &str) -> Result<Millis, String> {
     let d = humantime::parse_duration(s.trim())
         .map_err(|e| format!("`{s}` is not a duration like 15m, 1h or 90s ({e})"))?;
-    Ok(d.as_millis() as Millis)
+    match Millis::try_from(d.as_millis()) {
+        Ok(ms) if ms <= MAX_DURATION => Ok(ms),
+        _ => Err(format!("`{s}` is too long: at most {}", duration_name(MAX_DURATION))),
+    }
+}
+
+/// A duration between `min` and `max` for `what` (`the baseline`), said with both bounds.
+pub fn parse_bounded(s: &str, what: &str, min: Millis, max: Millis) -> Result<Millis, String> {
+    let out = || {
+        format!("{what} must be between {} and {} (`{s}`)", duration_name(min), duration_name(max))
+    };
+    match parse_duration(s) {
+        Ok(ms) if (min..=max).contains(&ms) => Ok(ms),
+        // Not a duration at all: said so.
+        Err(e) if humantime::parse_duration(s.trim()).is_err() => Err(e),
+        // A duration, but out of bounds (however far).
+        _ => Err(out()),
+    }
+}
+
+/// `30 days`, `1 day`, or as a window is named (`15m`, `1h 30m`).
+pub fn duration_name(ms: Millis) -> String {
+    const DAY: Millis = 24 * 3_600_000;
+    match ms / DAY {
+        n if ms % DAY == 0 && n > 1 => format!("{n} days"),
+        1 if ms == DAY => "1 day".into(),
+        _ => window_name(ms),
+    }
 }
 
 /// The windows the RED pane can show.
@@ -641,7 +681,17 @@ fn de_opt_refresh<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::
     if v.is_some_and(|v| v < 10_000) {
         return Err(serde::de::Error::custom("refresh must be at least 10s (CloudWatch quotas)"));
     }
+    if v.is_some_and(|v| v > MAX_REFRESH) {
+        return Err(serde::de::Error::custom("refresh must be at most 1h"));
+    }
     Ok(v)
+}
+
+fn de_opt_baseline<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {
+    let s = String::deserialize(d)?;
+    parse_bounded(&s, "the baseline", 60_000, MAX_BASELINE)
+        .map(Some)
+        .map_err(serde::de::Error::custom)
 }
 
 fn de_opt_window<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Millis>, D::Error> {

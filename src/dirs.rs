@@ -128,7 +128,7 @@ pub fn append_record<F>(f: &mut F, record: &str) -> std::io::Result<()>
 where
     F: std::io::Read + std::io::Write + std::io::Seek + AsSync,
 {
-    use std::io::{Read, Seek, SeekFrom};
+    use std::io::SeekFrom;
     let len = f.seek(SeekFrom::End(0))?;
     let mut text = String::with_capacity(record.len() + 2);
     if len > 0 {

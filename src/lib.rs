@@ -7,6 +7,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod contain;
 pub mod dirs;
 pub mod model;
 pub mod redact;

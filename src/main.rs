@@ -123,7 +123,11 @@ fn main() -> ExitCode {
             }
         };
     }
-    match rt.block_on(warroom::cli::run_cockpit(cli.cockpit)) {
+    let result = rt.block_on(warroom::cli::run_cockpit(cli.cockpit));
+    // A computation still running on a blocking thread (a long simulation) is not waited
+    // for: quitting is immediate whatever a source is doing.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "warroom stopped");

@@ -113,7 +113,11 @@ fn spawn_metrics<S: Sources>(
     tx: mpsc::Sender<SourceMsg>,
 ) -> (JoinHandle<()>, watch::Sender<MetricsCtl>) {
     let (ctl_tx, ctl_rx) = watch::channel(MetricsCtl { span, nonce: 0 });
-    let task = tokio::spawn(metrics_task(sources.metrics(), clock, sources.refresh(), ctl_rx, tx));
+    let task = crate::contain::spawn(
+        metrics_task(sources.metrics(), clock, sources.refresh(), ctl_rx, tx.clone()),
+        tx,
+        |e| SourceMsg::Metrics { result: Err(e), received: wall_now() },
+    );
     (task, ctl_tx)
 }
 
@@ -242,6 +246,9 @@ pub async fn run<S: Sources>(
 /// pasted `q` never quits).
 fn enter_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
     let terminal = ratatui::try_init()?;
+    // ratatui's hook restores the terminal, then prints: for a panic of the event loop only.
+    // A source task's panic is logged and shown in its pane (`contain`).
+    crate::contain::install_hook(std::panic::take_hook());
     crossterm::execute!(std::io::stdout(), crossterm::event::EnableBracketedPaste)?;
     Ok(terminal)
 }
@@ -363,10 +370,18 @@ async fn event_loop<S: Sources>(
                 Effect::FetchFailing { generation, scope, from, to } => {
                     let tx = tx.clone();
                     let src = sources.requests();
-                    tokio::spawn(async move {
-                        let result =
-                            src.failing_requests(scope, from, to, crate::app::FAILING_LIMIT).await;
-                        let _ = tx.send(SourceMsg::Failing { generation, result }).await;
+                    let fut = {
+                        let tx = tx.clone();
+                        async move {
+                            let result = src
+                                .failing_requests(scope, from, to, crate::app::FAILING_LIMIT)
+                                .await;
+                            let _ = tx.send(SourceMsg::Failing { generation, result }).await;
+                        }
+                    };
+                    crate::contain::spawn(fut, tx, move |e| SourceMsg::Failing {
+                        generation,
+                        result: Err(e),
                     });
                 }
                 Effect::TailLogs { generation, target, from, to, limit } => {
@@ -374,7 +389,7 @@ async fn event_loop<S: Sources>(
                         t.abort();
                     }
                     if let Some(target) = target {
-                        logs = Some(tokio::spawn(logs_task(
+                        let task = logs_task(
                             sources.logs(),
                             app.clock.clone(),
                             target,
@@ -383,12 +398,21 @@ async fn event_loop<S: Sources>(
                             limit,
                             generation,
                             tx.clone(),
-                        )));
+                        );
+                        logs = Some(crate::contain::spawn(task, tx.clone(), move |e| {
+                            SourceMsg::Logs {
+                                generation,
+                                update: Err(e),
+                                backfill: false,
+                                received: wall_now(),
+                            }
+                        }));
                     }
                 }
                 Effect::FetchTrace { generation, regions, key, from, to, service, operation } => {
                     let (tx, src) = (tx.clone(), sources.traces());
-                    tokio::spawn(async move {
+                    let fail = tx.clone();
+                    let fut = async move {
                         let result = crate::source::find_trace(
                             src.as_ref(),
                             regions,
@@ -400,15 +424,25 @@ async fn event_loop<S: Sources>(
                         )
                         .await;
                         let _ = tx.send(SourceMsg::Trace { generation, result }).await;
+                    };
+                    crate::contain::spawn(fut, fail, move |e| SourceMsg::Trace {
+                        generation,
+                        result: Err(e),
                     });
                 }
                 Effect::FetchChanges { generation, regions, from, to } => {
                     let (tx, src) = (tx.clone(), sources.changes());
-                    tokio::spawn(async move {
+                    let fail = tx.clone();
+                    let fut = async move {
                         let result =
                             crate::source::changes_of(src.as_ref(), regions, from, to).await;
                         let msg = SourceMsg::Changes { generation, result, received: wall_now() };
                         let _ = tx.send(msg).await;
+                    };
+                    crate::contain::spawn(fut, fail, move |e| SourceMsg::Changes {
+                        generation,
+                        result: Err(e),
+                        received: wall_now(),
                     });
                 }
                 Effect::Journal(line) => {

@@ -460,3 +460,28 @@ fn redaction_config_merges_over_the_defaults() {
     assert_eq!(r.text("call +44 20 7946 0958 now"), "call phone-#1 now");
     assert_eq!(r.field("tenantId", "tenant-42"), "tenant-#1");
 }
+
+#[test]
+fn durations_are_bounded() {
+    // Too long for the clock: named with its file, line and key, never a panic.
+    let msg = load_error("baseline-too-long");
+    assert_mentions(
+        &msg,
+        &["tests/fixtures/config/baseline-too-long.toml", "line 2", "baseline", "500000000y"],
+    );
+    // A century: a valid duration, but not a baseline.
+    let msg = load_error("baseline-a-century");
+    assert_mentions(
+        &msg,
+        &[
+            "tests/fixtures/config/baseline-a-century.toml",
+            "line 3",
+            "baseline",
+            "36500d",
+            "7 days",
+        ],
+    );
+    assert!(warroom::config::parse_duration("500000000y").is_err());
+    assert!(warroom::config::parse_duration("9223372036854775807ms").is_err());
+    assert_eq!(warroom::config::parse_duration("30d"), Ok(30 * 86_400_000));
+}
