@@ -1004,7 +1004,7 @@ pub fn parse_when(s: &str) -> Result<When, String> {
         return Ok(When::At(t));
     }
     crate::config::parse_window(s)
-        .or_else(|_| humantime::parse_duration(s).map(|d| d.as_millis() as Millis))
+        .or_else(|_| crate::config::parse_duration(s))
         .map(When::Ago)
         .map_err(|_| {
             format!(
