@@ -120,6 +120,31 @@ pub fn iso(t: super::Millis) -> String {
     }
 }
 
+/// 2000-01-01T00:00:00Z: no telemetry warroom reads is older.
+pub const EARLIEST: super::Millis = 946_684_800_000;
+
+/// Why `t` (from a file) cannot be a real event's time, when it cannot: before 2000, or more
+/// than a day ahead of `now` (a clock can be off, not by days). A time in seconds read as
+/// milliseconds, or the other way round, lands far outside.
+pub fn implausible_time(t: super::Millis, now: super::Millis) -> Option<String> {
+    let day = 86_400_000;
+    if t < EARLIEST {
+        Some(format!("{} is before 2000", iso(t)))
+    } else if t > now.saturating_add(day) {
+        Some(format!("{} is more than a day ahead of the clock ({})", iso(t), iso(now)))
+    } else {
+        None
+    }
+}
+
+/// The wall clock in Unix milliseconds.
+pub fn wall_now() -> super::Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as super::Millis)
+        .unwrap_or(0)
+}
+
 /// A UTC time for a file name, to the minute: `2026-03-12T0930Z`.
 pub fn file_time(t: super::Millis) -> String {
     let s = iso(t);
@@ -163,6 +188,16 @@ mod tests {
         assert_eq!(pad("請求", 6), "請求  ");
         assert_eq!(pad("ab", 4), "ab  ");
         assert_eq!(pad("a\nb", 4), "a␊b ");
+    }
+
+    #[test]
+    fn implausible_times_are_named() {
+        let now = 1_773_307_805_000; // 2026-03-12
+        assert_eq!(implausible_time(now, now), None);
+        assert_eq!(implausible_time(now + 3_600_000, now), None);
+        assert!(implausible_time(1_000_000_000_000_000, now).unwrap().contains("ahead"));
+        assert!(implausible_time(1_000_000_000, now).unwrap().contains("before 2000"));
+        assert!(implausible_time(-5, now).unwrap().contains("before 2000"));
     }
 
     #[test]

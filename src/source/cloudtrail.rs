@@ -308,6 +308,9 @@ pub fn parse_record(v: &Value) -> Result<Change, String> {
     let time = required("eventTime")?;
     let at =
         parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not an RFC 3339 time"))?;
+    if let Some(why) = crate::model::text::implausible_time(at, crate::model::text::wall_now()) {
+        return Err(format!("eventTime {time:?} is not a plausible time: {why}"));
+    }
     let event = required("eventName")?;
     let event_source = required("eventSource")?;
     let region = required("awsRegion")?;
@@ -398,6 +401,9 @@ pub fn parse_lookup_event(e: &LookupEvent, region: &str) -> Result<Change, Strin
     let id = e.event_id.clone().filter(|s| !s.is_empty()).ok_or("EventId is missing")?;
     let event = e.event_name.clone().filter(|s| !s.is_empty()).ok_or("EventName is missing")?;
     let at = e.event_time.ok_or("EventTime is missing")?;
+    if let Some(why) = crate::model::text::implausible_time(at, crate::model::text::wall_now()) {
+        return Err(format!("EventTime is not a plausible time: {why}"));
+    }
     let read_only = match e.read_only.as_deref() {
         Some(s) => read_only_value(&Value::String(s.to_string()))?.unwrap_or(false),
         None => read_only_by_name(&event),
@@ -493,84 +499,283 @@ fn lookup_event_of(v: &Value) -> Result<LookupEvent, String> {
 /// The gzip magic number.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
+/// The most records a set of CloudTrail files is read with: beyond it the files are refused
+/// with this number named, rather than the memory growing without bound (a record's
+/// change keeps its JSON, about its size in the file).
+pub const MAX_RECORDS: usize = 200_000;
+
 /// A CloudTrail log file as [`Change`]s, newest first: `{"Records": [...]}` as a trail
 /// delivers it to S3 (gzipped or not, told apart by the gzip magic number), the output of
 /// `aws cloudtrail lookup-events` (`{"Events": [...]}`), a JSON array of records or a single
 /// record. A malformed record is an `Err` naming it (`record 3 (eventID abc): eventTime is
-/// missing`); so is a file that is none of these.
+/// missing`); so is a file that is none of these, or one of more than [`MAX_RECORDS`].
+///
+/// Records are read one at a time from the stream (no document of the whole file is built),
+/// so the memory is that of the changes kept.
 pub fn parse_cloudtrail_file(bytes: &[u8]) -> Result<Vec<Change>, String> {
-    let text: Vec<u8>;
-    let bytes = if bytes.starts_with(&GZIP_MAGIC) {
-        let mut out = Vec::new();
-        flate2::read::MultiGzDecoder::new(bytes)
-            .read_to_end(&mut out)
-            .map_err(|e| format!("the file looks gzipped but cannot be decompressed: {e}"))?;
-        text = out;
-        &text[..]
-    } else {
-        bytes
-    };
+    if bytes.starts_with(&GZIP_MAGIC) {
+        return parse_cloudtrail_reader(flate2::read::MultiGzDecoder::new(bytes), MAX_RECORDS);
+    }
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err("the file is empty".into());
     }
-    let doc: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let name_of = |i: usize, v: &Value, id_key: &str| match str_at(v, &[id_key]) {
-        Some(id) => format!("{i} ({id_key} {id})"),
-        None => i.to_string(),
+    parse_stream(&mut serde_json::Deserializer::from_slice(bytes), MAX_RECORDS)
+}
+
+/// A CloudTrail log file read from `path` as a stream, gzipped or not, at most `max`
+/// records: the file is never held whole in memory.
+pub fn read_cloudtrail_file(path: &std::path::Path, max: usize) -> Result<Vec<Change>, String> {
+    let f =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    match f.metadata() {
+        Ok(m) if m.is_file() => {}
+        Ok(_) => return Err(format!("{}: not a regular file", path.display())),
+        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+    }
+    let mut r = std::io::BufReader::with_capacity(1 << 16, f);
+    let gz =
+        std::io::BufRead::fill_buf(&mut r).map(|b| b.starts_with(&GZIP_MAGIC)).unwrap_or(false);
+    let out = if gz {
+        parse_cloudtrail_reader(flate2::read::MultiGzDecoder::new(r), max)
+    } else {
+        parse_cloudtrail_reader(r, max)
     };
-    let mut changes = match &doc {
-        Value::Object(o) if o.contains_key("Records") => {
-            let records = o["Records"]
-                .as_array()
-                .ok_or_else(|| format!("Records is {}, not an array", kind_of(&o["Records"])))?;
-            records
-                .iter()
-                .enumerate()
-                .map(|(i, r)| {
-                    parse_record(r).map_err(|e| format!("record {}: {e}", name_of(i, r, "eventID")))
-                })
-                .collect::<Result<Vec<_>, _>>()?
+    out.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// [`parse_cloudtrail_file`] of a stream (already decompressed, or gzip told by the caller).
+pub fn parse_cloudtrail_reader(r: impl Read, max: usize) -> Result<Vec<Change>, String> {
+    let mut counted = Watched { inner: r, content: false, error: None };
+    let mut de = serde_json::Deserializer::from_reader(std::io::BufReader::new(&mut counted));
+    let out = parse_stream(&mut de, max);
+    match (out, counted.error.take()) {
+        (Err(_), Some(e)) => Err(format!("the file looks gzipped but cannot be decompressed: {e}")),
+        (Err(_), None) if !counted.content => Err("the file is empty".into()),
+        (out, _) => out,
+    }
+}
+
+/// A reader that notes whether it gave anything but whitespace, and keeps its error (a
+/// corrupt gzip stream).
+struct Watched<R> {
+    inner: R,
+    content: bool,
+    error: Option<std::io::Error>,
+}
+
+impl<R: Read> Read for Watched<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.content |= !buf[..n].iter().all(u8::is_ascii_whitespace);
+                Ok(n)
+            }
+            Err(e) => {
+                let kind = e.kind();
+                self.error = Some(e);
+                Err(std::io::Error::new(kind, "read failed"))
+            }
         }
-        Value::Object(o) if o.contains_key("Events") => {
-            let events = o["Events"]
-                .as_array()
-                .ok_or_else(|| format!("Events is {}, not an array", kind_of(&o["Events"])))?;
-            events
-                .iter()
-                .enumerate()
-                .map(|(i, ev)| {
-                    lookup_event_of(ev)
-                        .and_then(|le| {
-                            // The region is only in the record; without one it is unknown.
-                            parse_lookup_event(&le, "")
-                        })
-                        .map_err(|e| format!("event {}: {e}", name_of(i, ev, "EventId")))
-                })
-                .collect::<Result<Vec<_>, _>>()?
+    }
+}
+
+/// What a file's top-level holds, read as a stream.
+#[derive(Default)]
+struct Collect {
+    changes: Vec<Change>,
+    /// The first malformed record or shape, said as the user reads it (no JSON position).
+    error: Option<String>,
+    /// Keys of a top-level object other than `Records` / `Events` (a single record's).
+    rest: serde_json::Map<String, Value>,
+    found: bool,
+    max: usize,
+}
+
+impl Collect {
+    fn fail<E: serde::de::Error>(&mut self, e: String) -> E {
+        self.error.get_or_insert(e);
+        E::custom("malformed")
+    }
+
+    fn push<E: serde::de::Error>(&mut self, c: Change) -> Result<(), E> {
+        if self.changes.len() >= self.max {
+            let max = crate::analysis::corroborate::thousands(self.max);
+            return Err(self.fail(format!(
+                "more than {max} CloudTrail records, the most warroom reads at once: keep the \
+                 changes only (e.g. jq '.Records |= map(select(.readOnly != true))'), or read \
+                 fewer files"
+            )));
         }
-        Value::Object(o) if o.contains_key("eventID") || o.contains_key("eventName") => {
-            vec![
-                parse_record(&doc)
-                    .map_err(|e| format!("record {}: {e}", name_of(0, &doc, "eventID")))?,
-            ]
-        }
-        Value::Array(records) => records
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                parse_record(r).map_err(|e| format!("record {}: {e}", name_of(i, r, "eventID")))
-            })
-            .collect::<Result<Vec<_>, _>>()?,
-        other => {
+        self.changes.push(c);
+        Ok(())
+    }
+}
+
+fn parse_stream<'de, R: serde_json::de::Read<'de>>(
+    de: &mut serde_json::Deserializer<R>,
+    max: usize,
+) -> Result<Vec<Change>, String> {
+    use serde::Deserializer as _;
+    let mut c = Collect { max, ..Collect::default() };
+    let r = de.deserialize_any(Top(&mut c)).and_then(|()| de.end());
+    if let Some(e) = c.error {
+        return Err(e);
+    }
+    r.map_err(|e| format!("not JSON: {e}"))?;
+    let mut changes = c.changes;
+    if !c.found {
+        let doc = Value::Object(c.rest);
+        if doc.get("eventID").is_none() && doc.get("eventName").is_none() {
             return Err(format!(
                 "not a CloudTrail log file: expected {{\"Records\": [...]}} or the output of \
                  aws cloudtrail lookup-events ({{\"Events\": [...]}}), found {}",
-                kind_of(other)
+                kind_of(&doc)
             ));
         }
-    };
+        let name = match str_at(&doc, &["eventID"]) {
+            Some(id) => format!("0 (eventID {id})"),
+            None => "0".to_string(),
+        };
+        changes.push(parse_record(&doc).map_err(|e| format!("record {name}: {e}"))?);
+    }
     changes.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| b.id.cmp(&a.id)));
     Ok(changes)
+}
+
+fn not_a_file<E: serde::de::Error>(c: &mut Collect, found: &str) -> E {
+    c.fail(format!(
+        "not a CloudTrail log file: expected {{\"Records\": [...]}} or the output of \
+         aws cloudtrail lookup-events ({{\"Events\": [...]}}), found {found}"
+    ))
+}
+
+/// The top level: an object (`Records`, `Events`, or a single record) or an array of records.
+struct Top<'a>(&'a mut Collect);
+
+impl<'de> serde::de::Visitor<'de> for Top<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a CloudTrail log file")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "Records" | "Events" if !self.0.found => {
+                    self.0.found = true;
+                    let what = if key == "Records" { List::Records } else { List::Events };
+                    map.next_value_seed(Items(self.0, what))?;
+                }
+                _ => {
+                    let v: Value = map.next_value()?;
+                    self.0.rest.insert(key, v);
+                }
+            }
+        }
+        Ok(())
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, seq: A) -> Result<(), A::Error> {
+        self.0.found = true;
+        Items(self.0, List::Records).visit_seq(seq)
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Err(not_a_file(self.0, "a boolean"))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Err(not_a_file(self.0, "a number"))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Err(not_a_file(self.0, "a number"))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Err(not_a_file(self.0, "a number"))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Err(not_a_file(self.0, "a string"))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Err(not_a_file(self.0, "null"))
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum List {
+    Records,
+    Events,
+}
+
+/// `Records` or `Events`: an array read one element at a time.
+struct Items<'a>(&'a mut Collect, List);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Items<'_> {
+    type Value = ();
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_any(self)
+    }
+}
+
+impl Items<'_> {
+    fn not_array<E: serde::de::Error>(self, found: &str) -> E {
+        let key = if self.1 == List::Records { "Records" } else { "Events" };
+        self.0.fail(format!("{key} is {found}, not an array"))
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Items<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of records")
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        let mut i = 0;
+        while let Some(v) = seq.next_element::<Value>()? {
+            let parsed = match self.1 {
+                List::Records => parse_record(&v).map_err(|e| {
+                    let name = match str_at(&v, &["eventID"]) {
+                        Some(id) => format!("{i} (eventID {id})"),
+                        None => i.to_string(),
+                    };
+                    format!("record {name}: {e}")
+                }),
+                List::Events => lookup_event_of(&v)
+                    // The region is only in the record; without one it is unknown.
+                    .and_then(|le| parse_lookup_event(&le, ""))
+                    .map_err(|e| {
+                        let name = match str_at(&v, &["EventId"]) {
+                            Some(id) => format!("{i} (EventId {id})"),
+                            None => i.to_string(),
+                        };
+                        format!("event {name}: {e}")
+                    }),
+            };
+            match parsed {
+                Ok(c) => self.0.push(c)?,
+                Err(e) => return Err(self.0.fail(e)),
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, _: A) -> Result<(), A::Error> {
+        Err(self.not_array("an object"))
+    }
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        Err(self.not_array("a boolean"))
+    }
+    fn visit_i64<E: serde::de::Error>(self, _: i64) -> Result<(), E> {
+        Err(self.not_array("a number"))
+    }
+    fn visit_u64<E: serde::de::Error>(self, _: u64) -> Result<(), E> {
+        Err(self.not_array("a number"))
+    }
+    fn visit_f64<E: serde::de::Error>(self, _: f64) -> Result<(), E> {
+        Err(self.not_array("a number"))
+    }
+    fn visit_str<E: serde::de::Error>(self, _: &str) -> Result<(), E> {
+        Err(self.not_array("a string"))
+    }
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        Err(self.not_array("null"))
+    }
 }
 
 #[cfg(test)]
@@ -1096,5 +1301,33 @@ mod tests {
                 .starts_with("not a CloudTrail log file")
         );
         assert!(parse_cloudtrail_file(b"42").unwrap_err().starts_with("not a CloudTrail log file"));
+    }
+
+    #[test]
+    fn records_are_streamed_and_capped_and_times_checked() {
+        let file = log_file();
+        let n = file["Records"].as_array().unwrap().len();
+        let text = file.to_string();
+        // Gzipped, from a stream.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut gz, text.as_bytes()).unwrap();
+        let gz = gz.finish().unwrap();
+        assert_eq!(
+            parse_cloudtrail_file(&gz).unwrap(),
+            parse_cloudtrail_file(text.as_bytes()).unwrap()
+        );
+        let cut = parse_cloudtrail_file(&gz[..gz.len() / 2]).unwrap_err();
+        assert!(cut.contains("gzipped") || cut.starts_with("not JSON"), "{cut}");
+        // More records than the cap: refused, the cap named.
+        let err = parse_cloudtrail_reader(text.as_bytes(), n - 1).unwrap_err();
+        assert!(err.contains(&format!("more than {} CloudTrail records", n - 1)), "{err}");
+        assert_eq!(parse_cloudtrail_reader(text.as_bytes(), n).unwrap().len(), n);
+        assert_eq!(parse_cloudtrail_reader(&b"  \n"[..], n).unwrap_err(), "the file is empty");
+        // A time in seconds read as milliseconds, or a typo of a year: not plausible.
+        let mut r = record("PutRule", "events.amazonaws.com", json!({"name": "r"}));
+        r["eventTime"] = "2999-01-01T00:00:00Z".into();
+        assert!(parse_record(&r).unwrap_err().contains("more than a day ahead"), "{r}");
+        r["eventTime"] = "1970-01-12T13:46:40Z".into();
+        assert!(parse_record(&r).unwrap_err().contains("before 2000"));
     }
 }

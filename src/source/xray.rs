@@ -225,9 +225,38 @@ fn batch_value(value: &Value, correlation_key: &str) -> Result<Vec<Trace>, Strin
         if failures.is_empty() {
             return Err("no traces".into());
         }
-        return Err(failures.join("; "));
+        return Err(in_short(&failures, "traces"));
     }
     Ok(out)
+}
+
+/// The longest a reason quoted in an error is (a file of broken documents says why in a
+/// line, not in megabytes).
+const MAX_REASON_CHARS: usize = 240;
+
+/// Why nothing could be read, in a line: the only reason, or how many and the first.
+fn in_short(failures: &[String], what: &str) -> String {
+    let cut = |s: &str| {
+        if s.chars().count() <= MAX_REASON_CHARS {
+            s.to_string()
+        } else {
+            let head: String = s.chars().take(MAX_REASON_CHARS).collect();
+            format!("{head}…")
+        }
+    };
+    let all = failures.join("; ");
+    if all.chars().count() <= 2 * MAX_REASON_CHARS {
+        return if all.is_empty() { format!("no {what}") } else { all };
+    }
+    match failures {
+        [] => format!("no {what}"),
+        [one] => cut(one),
+        [first, ..] => format!(
+            "none of the {} {what} could be read; the first: {}",
+            failures.len(),
+            cut(first)
+        ),
+    }
 }
 
 /// Documents with a label for problems (`document 3`, `line 4`), parsed or why not.
@@ -294,7 +323,7 @@ fn grouped(docs: Docs, correlation_key: &str) -> Result<Vec<Trace>, String> {
         }
     }
     if out.is_empty() {
-        return Err(failures.join("; "));
+        return Err(in_short(&failures, "traces"));
     }
     out.sort_by_key(|t| t.spans.first().map(|s| s.start));
     Ok(out)
@@ -318,8 +347,11 @@ impl Time {
             Some(Value::String(s)) => s.trim().parse::<f64>().ok(),
             Some(_) => None,
         };
+        // More than a day ahead of the clock is no real span's time (milliseconds read as
+        // seconds, a typo of a year).
+        let latest = (crate::model::text::wall_now() / 1000 + 86_400) as f64;
         match t {
-            Some(t) if t.is_finite() && (0.0..=MAX_EPOCH_S).contains(&t) => Time::At(t),
+            Some(t) if t.is_finite() && (0.0..=MAX_EPOCH_S.min(latest)).contains(&t) => Time::At(t),
             _ => Time::Bad(v.map(Value::to_string).unwrap_or_default()),
         }
     }
@@ -645,7 +677,7 @@ fn build(docs: Docs, correlation_key: &str) -> Result<Trace, String> {
     }
     let mut raws = dedup(reader.raws);
     if raws.is_empty() {
-        return Err(skipped.join("; "));
+        return Err(in_short(&skipped, "documents"));
     }
 
     // Times: clamp what cannot be drawn, end open spans at the trace's last known time.
@@ -663,7 +695,7 @@ fn build(docs: Docs, correlation_key: &str) -> Result<Trace, String> {
             Time::Bad(v) => {
                 r.span
                     .problems
-                    .push(format!("start_time {v} is not a usable time; shown at the trace start"));
+                    .push(format!("start_time {v} is not a usable time (not a number, negative, or more than a day ahead of the clock); shown at the trace start"));
                 first
             }
         };
@@ -1400,5 +1432,24 @@ mod tests {
         assert_eq!(url_path("https://h.example/a/b?x=1#f"), "/a/b");
         assert_eq!(url_path("http://h.example"), "/");
         assert_eq!(url_path("/relative?q"), "/relative");
+    }
+
+    #[test]
+    fn a_file_of_broken_documents_says_so_in_a_line() {
+        let line = format!("{{\"name\": \"{}\"\n", "x".repeat(100_000));
+        let text = line.repeat(50);
+        let e = parse_trace_file_with(&text, "correlation_id").unwrap_err();
+        assert!(e.len() < 600, "{} bytes: {}", e.len(), &e[..600.min(e.len())]);
+        assert!(e.starts_with("none of the 50 documents could be read; the first: line 1"), "{e}");
+        let one = parse_trace_file_with("{\"x\": 1", "correlation_id").unwrap_err();
+        assert!(one.len() < 300, "{one}");
+    }
+
+    #[test]
+    fn times_far_ahead_of_the_clock_are_flagged() {
+        let t = parse(&[json!({"name": "api", "id": "a", "trace_id": T,
+            "start_time": 1e12, "end_time": 1e12 + 1.0})]);
+        let s = &t.spans[0];
+        assert!(s.problems.iter().any(|p| p.contains("more than a day ahead")), "{s:?}");
     }
 }
