@@ -12,7 +12,8 @@ use std::collections::{HashMap, VecDeque};
 
 /// The default number of lines kept.
 pub const DEFAULT_CAPACITY: usize = 200_000;
-/// The default bound on the bytes of line text kept.
+/// The default bound on the bytes the lines kept take: their text, what is kept beside it
+/// (a joined line's ids) and each line's bookkeeping ([`LINE_OVERHEAD`]).
 pub const DEFAULT_MAX_BYTES: usize = 256 << 20;
 
 /// What the tail shows. Every part is optional; an empty filter shows everything.
@@ -74,6 +75,20 @@ struct Joined {
 impl StoredLine {
     pub fn raw(&self) -> &str {
         &self.raw
+    }
+
+    /// The bytes this line takes in the ring, all told: what the byte cap counts.
+    fn cost(&self) -> usize {
+        let len = |s: &Option<String>| s.as_ref().map_or(0, String::capacity);
+        let joined = self.joined.as_ref().map_or(0, |j| {
+            std::mem::size_of::<Joined>()
+                + len(&j.message)
+                + len(&j.correlation_id)
+                + len(&j.trace_id)
+                + len(&j.request_id)
+                + len(&j.tenant)
+        });
+        self.raw.len() + LINE_OVERHEAD + joined
     }
 }
 
@@ -301,7 +316,7 @@ impl LogStore {
             level: e.level,
             joined,
         };
-        self.bytes += line.raw.len();
+        self.bytes += line.cost();
         let seq = self.first_seq + self.lines.len() as u64;
         let pass = self.passes(&line);
         self.lines.push_back(line);
@@ -323,7 +338,7 @@ impl LogStore {
 
     fn evict(&mut self) {
         if let Some(old) = self.lines.pop_front() {
-            self.bytes -= old.raw.len();
+            self.bytes -= old.cost();
             if self.view.front() == Some(&self.first_seq) {
                 self.view.pop_front();
             }
@@ -411,7 +426,7 @@ impl LogStore {
         self.dropped
     }
 
-    /// Bytes of line text kept.
+    /// Bytes the lines kept take (their text and bookkeeping), as the byte cap counts them.
     pub fn bytes(&self) -> usize {
         self.bytes
     }
@@ -565,6 +580,20 @@ mod tests {
             b.push_raw(&"y".repeat(100 + i), LineContext::default());
         }
         assert!(b.bytes() <= 1000 && b.len() < 10 && b.dropped() > 40);
+    }
+
+    #[test]
+    fn the_byte_cap_counts_what_a_line_costs_not_only_its_text() {
+        // A flood of short lines: their bookkeeping is most of what they cost.
+        let cap = 64 * 1024;
+        let mut s = LogStore::new(1_000_000, cap, LineParser::default());
+        for i in 0..20_000 {
+            s.push_raw(&format!("short line {i}"), LineContext::default());
+        }
+        let text: usize = (0..s.len()).filter_map(|i| s.line(i)).map(|l| l.raw().len()).sum();
+        assert!(s.bytes() <= cap, "{} > {cap}", s.bytes());
+        assert!(s.len() * LINE_OVERHEAD + text <= cap, "{} lines", s.len());
+        assert!(s.len() < cap / LINE_OVERHEAD, "{} lines kept", s.len());
     }
 
     #[test]
