@@ -67,6 +67,18 @@ impl Theme {
         let text = match BUILT_IN.iter().find(|(n, _)| *n == name) {
             Some((_, t)) => t.to_string(),
             None => {
+                // A name, never a path: nothing outside the themes folder is read.
+                let plain = !name.is_empty()
+                    && name != "."
+                    && name != ".."
+                    && !name.contains(['/', '\\', '\0'])
+                    && !name.chars().any(char::is_control);
+                if !plain {
+                    return Err(format!(
+                        "`{}` is not a theme name: a theme is named as its file in the config folder's themes/, without a path or `..`",
+                        crate::model::text::sanitize(name)
+                    ));
+                }
                 let path = user_dir.map(|d| d.join(format!("{name}.toml")));
                 match path.filter(|p| p.exists()) {
                     Some(p) => std::fs::read_to_string(&p)
@@ -237,5 +249,22 @@ mod tests {
         assert!(err.contains("line") && err.contains("blurple"), "{err}");
         let err = Theme::load("nope", None).unwrap_err();
         assert!(err.contains("dark, light, high-contrast"), "{err}");
+    }
+
+    #[test]
+    fn theme_names_never_reach_outside_the_themes_folder() {
+        let dir = std::env::temp_dir().join(format!("warroom-themes-{}", std::process::id()));
+        let themes = dir.join("themes");
+        std::fs::create_dir_all(&themes).unwrap();
+        // A valid theme beside the themes folder, reachable with `..`.
+        std::fs::write(dir.join("outside.toml"), BUILT_IN[0].1).unwrap();
+        for name in ["../outside", "..", "/etc/passwd", "a/b", "a\\b", "x\u{1b}]52"] {
+            let err = Theme::load(name, Some(&themes)).unwrap_err();
+            assert!(err.contains("is not a theme name"), "{name}: {err}");
+            assert!(!err.contains('\u{1b}'), "{err}");
+        }
+        std::fs::write(themes.join("mine.toml"), BUILT_IN[1].1).unwrap();
+        assert!(Theme::load("mine", Some(&themes)).is_ok());
+        let _ = std::fs::remove_dir_all(&dir);
     }
 }
