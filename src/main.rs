@@ -30,6 +30,12 @@ enum Command {
     Report(warroom::cli::report::ReportArgs),
 }
 
+/// An error for the terminal: what it quotes from a file (an id, a name) cannot reach the
+/// terminal as control characters; its own line breaks stay.
+fn shown(e: &str) -> String {
+    e.lines().map(warroom::model::text::sanitize).collect::<Vec<_>>().join("\n")
+}
+
 fn init_logging() {
     let Some(dir) = warroom::dirs::data_dir() else { return };
     if std::fs::create_dir_all(&dir).is_err() {
@@ -61,7 +67,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("warroom report: {e}");
+                eprintln!("warroom report: {}", shown(&e));
                 ExitCode::from(2)
             }
         };
@@ -73,7 +79,7 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             }
             Err(e) => {
-                eprintln!("warroom snapshot: {e}");
+                eprintln!("warroom snapshot: {}", shown(&e));
                 ExitCode::from(2)
             }
         };
@@ -92,7 +98,7 @@ fn main() -> ExitCode {
         return match rt.block_on(warroom::cli::logs::run(args, &mut out)) {
             Ok(outcome) => ExitCode::from(outcome.exit_code()),
             Err(e) => {
-                eprintln!("warroom logs: {e}");
+                eprintln!("warroom logs: {}", shown(&e));
                 ExitCode::from(2)
             }
         };
@@ -101,7 +107,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("warroom {name}: {e}");
+            eprintln!("warroom {name}: {}", shown(&e));
             ExitCode::from(2)
         }
     };
@@ -118,7 +124,7 @@ fn main() -> ExitCode {
         return match rt.block_on(warroom::cli::trace::run(args, &mut out)) {
             Ok(outcome) => ExitCode::from(outcome.exit_code()),
             Err(e) => {
-                eprintln!("warroom trace: {e}");
+                eprintln!("warroom trace: {}", shown(&e));
                 ExitCode::from(2)
             }
         };
@@ -131,7 +137,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!(error = %e, "warroom stopped");
-            eprintln!("warroom: {e}");
+            eprintln!("warroom: {}", shown(&e.to_string()));
             ExitCode::from(2)
         }
     }

@@ -534,3 +534,19 @@ fn headless_columns_line_up_by_display_width() {
     };
     assert_eq!(col(&a), col(&b), "\n{a}\n{b}");
 }
+
+#[test]
+fn an_error_quoting_a_file_reaches_the_terminal_inert() {
+    let dir = std::env::temp_dir().join(format!("warroom-bad-ct-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("trail.json");
+    // A malformed record whose id carries an OSC 52 clipboard write: the error names it.
+    let record =
+        serde_json::json!({"Records": [{"eventID": "\u{1b}]52;c;QUJD\u{7}", "eventName": "X"}]});
+    std::fs::write(&file, record.to_string()).unwrap();
+    let (_, err, code) = common::warroom(&["changes", "--source", &file.display().to_string()]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("␛]52;c;QUJD␇"), "{err}");
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
