@@ -332,6 +332,16 @@ mod tests {
         let _ = std::fs::remove_dir_all(&dir);
     }
 
+    #[test]
+    fn a_read_only_data_folder_is_said_plainly() {
+        let p = std::path::Path::new("/data/warroom/investigation.lock");
+        for kind in [std::io::ErrorKind::PermissionDenied, std::io::ErrorKind::ReadOnlyFilesystem] {
+            let e = super::write_error(p, &std::io::Error::from(kind));
+            assert!(e.contains("/data/warroom/investigation.lock"), "{e}");
+            assert!(e.contains("read-only") && e.contains("WARROOM_DATA"), "{e}");
+        }
+    }
+
     #[cfg(unix)]
     #[test]
     fn links_in_the_data_folder_are_not_followed() {
