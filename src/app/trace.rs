@@ -79,13 +79,50 @@ impl App {
             region: regions.first().cloned().unwrap_or_default(),
             service: service.clone(),
             operation: operation.clone(),
-            key: label,
+            key: label.clone(),
         };
-        if matches!(self.view(), View::Trace { .. }) {
-            self.stack.pop();
+        // The same request again stays where it is; another one (a similar trace, a line's
+        // trace) goes on top, so esc comes back here with this view's filters.
+        let same = matches!(self.view(), View::Trace { key, .. } if *key == label);
+        if same {
+            self.level_mut().view = view;
+        } else {
+            let mut level = Level::new(view);
+            level.filters = Some(self.current_filters());
+            self.stack.push(level);
         }
-        self.stack.push(Level { view, selected: 0 });
         self.focus = Focus::Main;
+        let mut fx = self.fetch_trace(key.clone(), regions, service, operation);
+        if let TraceKey::CorrelationId(c) = key {
+            fx.extend(self.set_correlation(Some(c)));
+            self.focus = Focus::Main;
+        }
+        fx
+    }
+
+    /// Look the trace in view up again (`r`), keeping the view and the log tail's filters.
+    pub(super) fn refetch_trace(&mut self, key: TraceKey) -> Vec<Effect> {
+        let View::Trace { region, service, operation, .. } = self.view().clone() else {
+            return Vec::new();
+        };
+        let regions = if region.is_empty() {
+            self.boundary.regions().map(|(_, r)| r.to_string()).collect()
+        } else {
+            vec![region]
+        };
+        let selected = self.level().selected;
+        let fx = self.fetch_trace(key, regions, service, operation);
+        self.level_mut().selected = selected;
+        fx
+    }
+
+    fn fetch_trace(
+        &mut self,
+        key: TraceKey,
+        regions: Vec<String>,
+        service: Option<String>,
+        operation: Option<String>,
+    ) -> Vec<Effect> {
         self.trace.generation += 1;
         self.trace.loading = true;
         self.trace.lookup = None;
@@ -95,20 +132,15 @@ impl App {
         self.trace.key = Some(key.clone());
         self.trace.relayout();
         let to = self.clock.now();
-        let mut fx = vec![Effect::FetchTrace {
+        vec![Effect::FetchTrace {
             generation: self.trace.generation,
             regions,
-            key: key.clone(),
+            key,
             from: to - self.window,
             to,
             service,
             operation,
-        }];
-        if let TraceKey::CorrelationId(c) = key {
-            fx.extend(self.set_correlation(Some(c)));
-            self.focus = Focus::Main;
-        }
-        fx
+        }]
     }
 
     pub fn on_trace(&mut self, generation: u64, result: Result<TraceLookup, SourceError>) {
@@ -136,10 +168,16 @@ impl App {
         }
         // The request's own correlation id follows the trace that was found.
         let cid = self.trace.trace().map(|t| t.correlation_id.clone()).filter(|c| !c.is_empty());
+        // Said in the status bar: esc puts the filters of the view below back.
         if let Some(c) = cid
-            && self.logs.correlation_id.as_deref() != Some(c.as_str())
+            && self.logs.correlation_ids != [c.clone()]
         {
-            self.logs.correlation_id = Some(c);
+            let was = self.logs.correlation_ids.join(", ");
+            let back =
+                if was.is_empty() { String::new() } else { format!(" (esc: back to {was})") };
+            self.message =
+                Some((format!("log tail follows this trace's correlation id {c}{back}"), false));
+            self.logs.correlation_ids = vec![c];
         }
         let last = self.trace.rows().saturating_sub(1);
         if let Some(l) = self.stack.last_mut() {

@@ -208,6 +208,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
         region: None,
         service: None,
         correlation_id: args.correlation_id.clone(),
+        more_correlation_ids: Vec::new(),
         text: args.grep.clone(),
         range: None,
     });

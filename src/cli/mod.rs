@@ -96,6 +96,10 @@ pub struct CockpitArgs {
     /// toggles it in the cockpit).
     #[arg(long)]
     pub redact: bool,
+    /// Leave the mouse to the terminal (its own text selection) instead of clicking rows
+    /// and scrolling panes (`mouse = false` in the config).
+    #[arg(long)]
+    pub no_mouse: bool,
 }
 
 /// Presenting and redaction as the flags and the config ask.
@@ -108,6 +112,7 @@ pub fn dress(
     app.present = args.present;
     app.redactor = redactor.clone();
     app.redacting = cfg.redact.on;
+    app.mouse = cfg.mouse && !args.no_mouse;
 }
 
 pub(crate) fn parse_at(s: &str) -> Result<i64, String> {
@@ -827,6 +832,9 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             App::new(cfg.boundary.clone(), clock, keymap.clone(), info, cfg.window, cfg.baseline)
                 .with_log_store(cfg.log_capacity, cfg.line_parser());
         dress(&mut app, &args, &cfg, &redactor);
+        if let Some(dir) = crate::dirs::history_dir() {
+            app.history = crate::app::History::load(&dir);
+        }
         // CloudTrail files hold the global services' events of us-east-1 as well.
         app.changes.read_global = !evidence.changes.is_empty();
         start_region(&mut app, args.region.as_deref())?;

@@ -157,6 +157,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     let top = (cp.selected + 1).saturating_sub(body);
     let focused = app.focus == Focus::Changes;
     for (i, c) in shown.iter().enumerate().skip(top).take(body) {
+        let y = list.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((Focus::Changes, y, i));
         let style = if focused && i == cp.selected {
             theme.selection()
         } else if c.read_only {

@@ -149,6 +149,8 @@ fn draw_rows(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let sel = app.level().selected;
     let top = (sel + 1).saturating_sub(body);
     for (i, row) in w.rows.iter().enumerate().skip(top).take(body) {
+        let y = area.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((crate::app::Focus::Main, y, i));
         let s = &t.spans[row.span];
         let fold = match (row.children, row.folded) {
             (0, _) => ' ',
@@ -219,6 +221,8 @@ fn draw_similar(f: &mut Frame, area: Rect, app: &App, theme: &Theme, key: &str) 
     let sel = app.level().selected;
     let top = (sel + 1).saturating_sub(body);
     for (i, s) in l.similar.iter().enumerate().skip(top).take(body) {
+        let y = area.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((crate::app::Focus::Main, y, i));
         let outcome = if s.has_fault {
             "✖ fault"
         } else if s.has_error {
