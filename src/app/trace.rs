@@ -149,7 +149,8 @@ impl App {
         }
         self.trace.loading = false;
         match result {
-            Ok(l) => {
+            Ok(mut l) => {
+                crate::source::order_similar(&mut l.similar);
                 self.trace.lookup = Some(l);
                 self.trace.error = None;
             }
@@ -182,6 +183,63 @@ impl App {
         let last = self.trace.rows().saturating_sub(1);
         if let Some(l) = self.stack.last_mut() {
             l.selected = l.selected.min(last);
+        }
+    }
+
+    /// Why the request in view has no waterfall, and whether it is unknown (`true`: no
+    /// trace and, once the log search completed, no log line either: a typo, most likely).
+    pub fn trace_absence(&self) -> Option<(String, bool)> {
+        let View::Trace { region, .. } = self.view() else { return None };
+        let lookup = self.trace.lookup.as_ref()?;
+        if lookup.trace.is_some() {
+            return None;
+        }
+        let window = crate::config::window_name(self.window);
+        let place = if region.is_empty() { "the boundary".to_string() } else { region.clone() };
+        let mut candidates = self.known_ids();
+        candidates.extend(lookup.similar.iter().filter_map(|s| s.correlation_id.clone()));
+        match &self.trace.key {
+            Some(TraceKey::TraceId(id)) => {
+                let near = super::prompt::did_you_mean(
+                    id,
+                    lookup.similar.iter().map(|s| s.trace_id.as_str()),
+                );
+                Some((
+                    format!("no trace has the id {id} in {place} in the last {window}{near}"),
+                    true,
+                ))
+            }
+            Some(TraceKey::CorrelationId(cid)) => {
+                let searched = !self.logs.loading
+                    && self.logs.target.as_ref().is_some_and(|t| t.correlation_ids.contains(cid));
+                let lines = self.logs.store.len();
+                let in_similar =
+                    lookup.similar.iter().any(|s| s.correlation_id.as_deref() == Some(cid));
+                if searched && lines == 0 && !in_similar {
+                    candidates.retain(|c| c != cid);
+                    let near =
+                        super::prompt::did_you_mean(cid, candidates.iter().map(String::as_str));
+                    Some((
+                        format!(
+                            "unknown correlation id {cid}: no trace and no log line in {place} in the last {window}{near}"
+                        ),
+                        true,
+                    ))
+                } else if searched {
+                    Some((
+                        format!(
+                            "no sampled trace for {cid} (the request exists: {lines} log lines)"
+                        ),
+                        false,
+                    ))
+                } else {
+                    Some((
+                        format!("no sampled trace for {cid} (looking for its log lines…)"),
+                        false,
+                    ))
+                }
+            }
+            None => None,
         }
     }
 

@@ -223,6 +223,28 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         }
         (Origin::Aws, Some(_)) => None,
     };
+    // A service the data does not know is a typo, not "no anomaly".
+    if let Some(s) = &args.service {
+        let mut known: Vec<String> = h
+            .cfg
+            .services
+            .iter()
+            .filter(|c| c.regions.is_empty() || c.regions.iter().any(|r| *r == region))
+            .map(|c| c.name.clone())
+            .collect();
+        if let Some(m) = snap.as_ref().and_then(|m| m.regions.get(&region)) {
+            known.extend(m.services.keys().cloned());
+        }
+        known.sort();
+        known.dedup();
+        if !known.is_empty() && !known.contains(s) {
+            let near = crate::app::prompt::did_you_mean(s, known.iter().map(String::as_str));
+            return Err(format!(
+                "unknown service {s} in {region}{near}: its services are {}",
+                known.join(", ")
+            ));
+        }
+    }
     let found: Option<Anomaly> = match &args.onset {
         Some(text) => {
             let day = now.or_else(|| changes.first().map(|c| c.at)).unwrap_or(0);

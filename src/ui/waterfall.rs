@@ -200,13 +200,21 @@ fn draw_rows(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn draw_similar(f: &mut Frame, area: Rect, app: &App, theme: &Theme, key: &str) {
     let Some(l) = &app.trace.lookup else { return };
+    let _ = key;
+    let (what, unknown) = app.trace_absence().unwrap_or_default();
     let mut lines = vec![Line::styled(
-        sanitize(&format!(
-            " no sampled trace for {key} — {} similar traces (same service and operation, ±5 min, failing first); enter opens one",
-            l.similar.len()
-        )),
-        theme.warn(),
+        sanitize(&format!(" {what}")),
+        if unknown { theme.error() } else { theme.warn() },
     )];
+    if !l.similar.is_empty() {
+        lines.push(Line::styled(
+            sanitize(&format!(
+                " {} similar traces (same service and operation, ±5 min), failing first, then oldest first; enter opens one, esc comes back",
+                l.similar.len()
+            )),
+            theme.muted(),
+        ));
+    }
     lines.push(Line::styled(
         fit(
             &format!(
