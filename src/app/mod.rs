@@ -113,11 +113,13 @@ pub struct Level {
     pub selected: usize,
     /// The log tail's filters as they were below this level, put back when it is left.
     pub filters: Option<Filters>,
+    /// The trace (or similar traces) of the trace view below, put back when it is left.
+    pub below: Option<(Option<TraceKey>, Option<TraceLookup>)>,
 }
 
 impl Level {
     pub fn new(view: View) -> Self {
-        Level { view, selected: 0, filters: None }
+        Level { view, selected: 0, filters: None, below: None }
     }
 }
 
@@ -619,13 +621,18 @@ impl App {
         }
     }
 
-    /// Leave the top level, putting back the filters it saved.
-    fn pop_level(&mut self) {
-        if self.stack.len() > 1
-            && let Some(l) = self.stack.pop()
-            && let Some(f) = l.filters
-        {
+    /// Leave the top level, putting back the filters (and the trace below) it saved.
+    fn pop_level(&mut self) -> Vec<Effect> {
+        if self.stack.len() <= 1 {
+            return Vec::new();
+        }
+        let Some(l) = self.stack.pop() else { return Vec::new() };
+        if let Some(f) = l.filters {
             self.restore_filters(f);
+        }
+        match l.below {
+            Some((key, lookup)) => self.restore_trace(key, lookup),
+            None => Vec::new(),
         }
     }
 
@@ -1054,8 +1061,9 @@ impl App {
             Action::Back => {
                 self.message = None;
                 if self.stack.len() > 1 {
-                    self.pop_level();
+                    let fx = self.pop_level();
                     self.recompute();
+                    return fx;
                 }
             }
             Action::NextWindow | Action::PrevWindow => {

@@ -89,6 +89,9 @@ impl App {
         } else {
             let mut level = Level::new(view);
             level.filters = Some(self.current_filters());
+            if matches!(self.view(), View::Trace { .. }) {
+                level.below = Some((self.trace.key.clone(), self.trace.lookup.clone()));
+            }
             self.stack.push(level);
         }
         self.focus = Focus::Main;
@@ -98,6 +101,27 @@ impl App {
             self.focus = Focus::Main;
         }
         fx
+    }
+
+    /// The trace view below is on top again: its trace (or list) as it was, no new lookup,
+    /// so the similar traces stay in the order they were.
+    pub(super) fn restore_trace(
+        &mut self,
+        key: Option<TraceKey>,
+        lookup: Option<TraceLookup>,
+    ) -> Vec<Effect> {
+        self.trace.generation += 1;
+        self.trace.loading = lookup.is_none() && key.is_some();
+        self.trace.key = key;
+        self.trace.lookup = lookup;
+        self.trace.error = None;
+        self.trace.folded.clear();
+        self.trace.detail = false;
+        self.trace.relayout();
+        match self.trace.key.clone() {
+            Some(k) if self.trace.loading => self.refetch_trace(k),
+            _ => Vec::new(),
+        }
     }
 
     /// Look the trace in view up again (`r`), keeping the view and the log tail's filters.
