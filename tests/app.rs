@@ -407,7 +407,7 @@ fn a_similar_trace_keeps_the_customers_filters_for_esc() {
     common::serve(&mut app, fx);
     let t = app.trace.trace().expect("the similar trace").clone();
     assert_eq!(t.trace_id, ids[1]);
-    assert_eq!(app.logs.correlation_ids, [t.correlation_id.clone()]);
+    assert_eq!(app.logs.correlation_ids, std::slice::from_ref(&t.correlation_id));
     let m = app.message.clone().unwrap().0;
     assert!(m.contains("esc: back to c-9f3a6e1d"), "said, not silent: {m}");
     // `l` on a span adds its time range; the title names it.

@@ -80,7 +80,7 @@ fn a_failing_request_opens_the_tail_on_its_id() {
     // `l` opens the tail on it (enter opens its waterfall, with the tail below on it too).
     let fx = app.update(Action::ShowLogs);
     common::serve(&mut app, fx);
-    assert_eq!(app.logs.correlation_ids, [cid.clone()]);
+    assert_eq!(app.logs.correlation_ids, std::slice::from_ref(&cid));
     assert_eq!(app.focus, Focus::Logs);
     let lines = shown(&app);
     assert!(!lines.is_empty());

@@ -45,7 +45,7 @@ fn a_sampled_failing_request_opens_its_waterfall_with_the_timeout_marked() {
     let t = app.trace.trace().expect("the trace");
     assert_eq!(Some(&t.trace_id), want.trace_id.as_ref());
     assert_eq!(t.correlation_id, want.correlation_id);
-    assert_eq!(app.logs.correlation_ids, [want.correlation_id.clone()]);
+    assert_eq!(app.logs.correlation_ids, std::slice::from_ref(&want.correlation_id));
     let rows = &app.trace.layout.rows;
     let worker = rows
         .iter()

@@ -229,7 +229,7 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
             .cfg
             .services
             .iter()
-            .filter(|c| c.regions.is_empty() || c.regions.iter().any(|r| *r == region))
+            .filter(|c| c.regions.is_empty() || c.regions.contains(&region))
             .map(|c| c.name.clone())
             .collect();
         if let Some(m) = snap.as_ref().and_then(|m| m.regions.get(&region)) {
