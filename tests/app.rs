@@ -501,3 +501,20 @@ fn mouse_clicks_select_and_focus_the_wheel_scrolls_the_breadcrumb_goes_back() {
     assert_eq!(app.level().selected, 0);
     assert_eq!(app.focus, Focus::Main);
 }
+
+#[test]
+fn the_change_feed_starts_on_the_top_suspect_and_the_suspect_line_keeps_who() {
+    let mut app = common::app();
+    let top = app.changes.suspects.first().expect("a suspect").change;
+    let id = app.changes.changes[top].id.clone();
+    assert_eq!(app.changes.selected_change().map(|c| c.id.clone()), Some(id.clone()));
+    let screen = common::render(&app, 80, 24, 0);
+    let line = screen.lines().find(|l| l.contains("SUSPECT")).expect("the SUSPECT line");
+    assert!(line.contains("invoice-approval-worker") && line.contains("deploy-bot"), "{line}");
+    // Once moved, the cursor stays where the user put it.
+    app.focus = warroom::app::Focus::Changes;
+    app.update(Action::Bottom);
+    let moved = app.changes.selected;
+    app.rank_suspects();
+    assert_eq!(app.changes.selected, moved);
+}

@@ -290,7 +290,7 @@ fn headless_logs_prints_the_same_lines_as_the_pane() {
     // Nothing found: exit 1 and say where it looked.
     let (out, err, code) = warroom(&["logs", "--correlation-id", "c-none", "--at", "09:20"]);
     assert_eq!((out.as_str(), code), ("", 1));
-    assert!(err.contains("no lines for c-none"), "{err}");
+    assert!(err.contains("unknown correlation id c-none: no log line and no trace"), "{err}");
     let (_, err, code) = warroom(&["logs", "--region", "mars-1", "--at", "09:20"]);
     assert_eq!(code, 2);
     assert!(err.contains("mars-1: not in the boundary"), "{err}");

@@ -146,7 +146,7 @@ fn a_request_that_does_not_exist_says_so() {
     assert!(l.trace.is_none());
     let screen = common::render(&app, 120, 40, 0);
     assert!(
-        screen.contains("no sampled trace for 1-00000000-000000000000000000000000"),
+        screen.contains("no trace has the id 1-00000000-000000000000000000000000 in eu-west-1"),
         "{screen}"
     );
 }
@@ -178,6 +178,45 @@ fn headless_trace_prints_the_waterfall_or_the_similar_traces() {
     assert_eq!(t.spans.len(), 4);
     let (_, err, code) = warroom(&["trace", "--at", "09:20"]);
     assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn headless_trace_and_logs_say_whether_the_request_exists() {
+    let (_, err, code) = warroom(&["trace", "--correlation-id", "nope-123", "--at", "09:20"]);
+    assert_eq!(code, 1, "{err}");
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(
+            "warroom trace: unknown correlation id nope-123: no trace and no log line in eu-west-1"
+        ),
+        "{err}"
+    );
+    let (_, err, _) = warroom(&["trace", "--correlation-id", "c-9f3a6e1d", "--at", "09:20"]);
+    assert!(
+        err.contains("no sampled trace for c-9f3a6e1d (the request exists: 5 log lines"),
+        "{err}"
+    );
+    assert!(err.contains("failing first, then oldest first"), "{err}");
+    let (_, err, code) = warroom(&["trace", "--trace-id", "1-00000000-0", "--at", "09:20"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no trace has the id 1-00000000-0"), "{err}");
+    let (_, err, code) = warroom(&[
+        "suspects",
+        "--region",
+        "eu-west-1",
+        "--service",
+        "invoice-approval",
+        "--at",
+        "09:20",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "unknown service invoice-approval in eu-west-1 (did you mean invoice-approval-worker"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("its services are invoice-api, invoice-approval-worker"), "{err}");
 }
 
 #[test]

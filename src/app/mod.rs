@@ -925,6 +925,7 @@ impl App {
                         Vec::new()
                     }
                     Focus::Changes => {
+                        self.changes.moved = true;
                         self.changes.selected =
                             i.min(self.changes.shown().count().saturating_sub(1));
                         Vec::new()
@@ -1013,6 +1014,7 @@ impl App {
             };
             if let Some(s) = moved {
                 self.changes.selected = s;
+                self.changes.moved = true;
                 return Vec::new();
             }
             match action {

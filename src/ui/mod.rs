@@ -114,6 +114,42 @@ pub fn suspect_line(app: &App) -> Option<String> {
     Some(sanitize(&crate::redact::text(app.redaction(), &line)))
 }
 
+/// The SUSPECT line in `width` columns: what changed, when and who made it are kept; the
+/// reasons between go first, then the call's name (`UpdateFunctionConfiguration by x`
+/// keeps `by x`).
+pub fn fit_suspect(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return fit(line, width);
+    }
+    let parts: Vec<&str> = line.split(" · ").collect();
+    let (head, rest) = parts.split_first().map(|(h, r)| (*h, r)).unwrap_or((line, &[]));
+    let who = rest.iter().rev().find(|p| p.contains(" by ")).copied();
+    let Some(who) = who else { return fit(line, width) };
+    let mut middle: Vec<&str> = rest.iter().copied().filter(|p| *p != who).collect();
+    let build = |middle: &[&str], who: &str| {
+        let mut v = vec![head];
+        v.extend(middle);
+        v.push(who);
+        v.join(" · ")
+    };
+    while !middle.is_empty() && build(&middle, who).chars().count() > width {
+        middle.pop();
+    }
+    let text = build(&middle, who);
+    if text.chars().count() <= width {
+        return fit(&text, width);
+    }
+    // Still too long: the call's name goes, who made it stays.
+    let by = who.find(" by ").map(|i| &who[i + 1..]).unwrap_or(who);
+    let text = build(&[], by);
+    if text.chars().count() <= width {
+        return fit(&text, width);
+    }
+    // And a role's session is named by the session alone (`by deploy-bot`).
+    let short = by.rsplit_once('/').map(|(_, s)| format!("by {s}"));
+    fit(&build(&[], short.as_deref().unwrap_or(by)), width)
+}
+
 /// The whole screen.
 pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     let area = f.area();
@@ -140,7 +176,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     draw_header(f, header, app, theme);
     if let Some(s) = suspect {
         f.render_widget(
-            Paragraph::new(Line::styled(fit(&s, area.width as usize), theme.warn())),
+            Paragraph::new(Line::styled(fit_suspect(&s, area.width as usize), theme.warn())),
             suspect_area,
         );
     }
