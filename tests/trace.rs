@@ -242,3 +242,28 @@ fn headless_trace_reads_xray_files_and_neutralises_their_text() {
     assert_eq!(code, 1);
     assert!(err.contains("1-581cf771-a006649127e371903a2de979"), "listed as similar: {err}");
 }
+
+#[test]
+fn each_subcommand_shows_and_takes_only_its_flags() {
+    for cmd in ["logs", "trace", "changes", "suspects"] {
+        let (out, err, code) = warroom(&[cmd, "--help"]);
+        assert_eq!(code, 0, "{err}");
+        for hidden in ["--speed", "--theme", "--present", "--alert", "--resume", "--no-mouse"] {
+            assert!(!out.contains(hidden), "warroom {cmd} --help lists {hidden}: {out}");
+        }
+        for shown in ["--config", "--demo", "--at", "--region", "--redact"] {
+            assert!(out.contains(shown), "warroom {cmd} --help lacks {shown}");
+        }
+    }
+    for cmd in ["snapshot", "report"] {
+        let (out, _, _) = warroom(&[cmd, "--help"]);
+        assert!(!out.contains("--speed") && !out.contains("--resume"), "{out}");
+        assert!(out.contains("--theme") && out.contains("--present"), "{out}");
+    }
+    let (out, _, _) = warroom(&["--help"]);
+    assert!(out.contains("--speed") && out.contains("--no-mouse"), "the cockpit's own: {out}");
+    let (_, err, code) =
+        warroom(&["logs", "--correlation-id", "c-9f3a6e1d", "--at", "09:20", "--speed", "5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--speed is for the cockpit: `warroom logs` does not use it"), "{err}");
+}

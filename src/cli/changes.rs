@@ -22,6 +22,7 @@ pub enum Format {
 }
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct ChangesArgs {
     /// From when: a duration back (15m, 2h, 1d), a time (2026-11-19T13:42:02Z, with an
     /// offset, or HH:MM on the present's date). Default: the window and the baseline (24h15m)
@@ -46,6 +47,7 @@ pub struct ChangesArgs {
 }
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct SuspectsArgs {
     /// The service the anomaly shows at (default: the worst of the region).
     #[arg(long, value_name = "NAME")]

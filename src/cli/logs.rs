@@ -21,6 +21,7 @@ pub enum Format {
 }
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct LogsArgs {
     /// The request's correlation id.
     #[arg(long, value_name = "ID")]

@@ -8,6 +8,7 @@ use crate::ui::export;
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_RENDERS)))]
 pub struct SnapshotArgs {
     /// Output file: .svg, .html or .txt.
     #[arg(long, value_name = "FILE")]
@@ -198,6 +199,7 @@ pub async fn serve_sources<S: crate::tui::Sources>(
 
 /// Render and write the snapshot; returns the path written.
 pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
+    args.cockpit.refuse("snapshot", super::NOT_FOR_RENDERS)?;
     let (w, h) = args.size;
     let format = args.out.extension().and_then(|e| e.to_str()).and_then(ScreenFormat::parse);
     let Some(format) = format else {

@@ -22,6 +22,7 @@ pub enum Format {
 
 #[derive(Clone, Debug, clap::Args)]
 #[group(id = "key", required = true, multiple = false, args = ["correlation_id", "trace_id"])]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct TraceArgs {
     /// The request's correlation id.
     #[arg(long, value_name = "ID")]
