@@ -530,7 +530,7 @@ pub fn help_sections(app: &App) -> Vec<HelpSection> {
     out.push(HelpSection { title: "In help", entries: list(HELP_KEYS) });
     let q = app.help.query.to_lowercase();
     if !q.is_empty() {
-        for s in &mut out {
+        for s in out.iter_mut().filter(|s| !s.title.to_lowercase().contains(&q)) {
             s.entries.retain(|e| {
                 e.keys.to_lowercase().contains(&q) || e.text.to_lowercase().contains(&q)
             });
