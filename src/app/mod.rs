@@ -1103,6 +1103,7 @@ impl App {
                 fx.extend(self.restart_logs());
                 what.push("the log tail");
                 fx.extend(self.fetch_changes());
+                what.push("the change feed");
                 self.message = Some((format!("refreshing {}…", what.join(", ")), false));
                 return fx;
             }

@@ -588,7 +588,8 @@ mod tests {
         assert_eq!(s.shown(), 1);
         s.set_filter(text("re:(unclosed"));
         assert_eq!(s.shown(), 0, "a bad expression finds nothing");
-        assert!(Needle::check("re:(unclosed").unwrap_err().contains("not a regular expression"));
+        let e = Needle::check("re:(unclosed").unwrap_err();
+        assert!(e.contains("not a regular expression: unclosed group"), "{e}");
         assert!(Needle::check("re:").is_err());
         assert!(Needle::check("a|b").is_ok());
         assert_eq!(Needle::new("fail|time").ranges("it failed: timeout"), [(3, 7), (11, 15)]);

@@ -175,7 +175,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     let [tw, rw, sw, lw] = if narrow { [9, 11, 16, 6] } else { [14, 16, 26, 7] };
     let mut lines = vec![Line::styled(
         fit(
-            &format!("{:<tw$}{:<rw$}{:<sw$}{:<lw$}MESSAGE", "TIME", "REGION", "SERVICE", "LEVEL"),
+            &format!(
+                "{}{:<tw$}{:<rw$}{:<sw$}{:<lw$}MESSAGE",
+                if lp.correlation_ids.len() > 1 { "  " } else { "" },
+                "TIME",
+                "REGION",
+                "SERVICE",
+                "LEVEL"
+            ),
             width,
         ),
         theme.muted(),
