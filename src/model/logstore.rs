@@ -179,7 +179,16 @@ fn build(expr: &str, ignore_case: bool) -> Result<regex_automata::meta::Regex, S
     regex_automata::meta::Regex::builder()
         .syntax(regex_automata::util::syntax::Config::new().case_insensitive(ignore_case))
         .build(expr)
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            // The innermost error's last line says what is wrong (`error: unclosed group`).
+            let mut inner: &dyn std::error::Error = &e;
+            while let Some(next) = inner.source() {
+                inner = next;
+            }
+            let text = inner.to_string();
+            let last = text.lines().last().unwrap_or_default();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        })
 }
 
 impl Needle {
