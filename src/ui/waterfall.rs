@@ -208,10 +208,17 @@ fn draw_similar(f: &mut Frame, area: Rect, app: &App, theme: &Theme, key: &str) 
     )];
     if !l.similar.is_empty() {
         lines.push(Line::styled(
-            sanitize(&format!(
-                " {} similar traces (same service and operation, ±5 min), failing first, then oldest first; enter opens one, esc comes back",
-                l.similar.len()
-            )),
+            sanitize(&if area.width >= 100 {
+                format!(
+                    " {} similar traces (same service and operation, ±5 min), failing first, then oldest first; enter opens one, esc comes back",
+                    l.similar.len()
+                )
+            } else {
+                format!(
+                    " {} similar traces, failing first, then oldest first · enter opens one",
+                    l.similar.len()
+                )
+            }),
             theme.muted(),
         ));
     }
