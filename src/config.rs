@@ -15,6 +15,8 @@ pub struct ConfigFile {
     /// `demo` (the incident simulator) or `aws`.
     pub source: Option<SourceKind>,
     pub theme: Option<String>,
+    /// Take mouse clicks and the wheel (false leaves them to the terminal's selection).
+    pub mouse: Option<bool>,
     pub demo: Option<DemoConfig>,
     pub aws: Option<AwsConfig>,
     pub window: Option<WindowConfig>,
@@ -229,6 +231,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     pub source: SourceKind,
     pub theme: String,
+    /// The cockpit takes the mouse (`mouse = false`, `--no-mouse`: the terminal keeps it).
+    pub mouse: bool,
     pub scenario: String,
     pub speed: f64,
     pub at: Option<Millis>,
@@ -266,6 +270,7 @@ impl Default for Config {
             path: None,
             source: SourceKind::Demo,
             theme: "dark".into(),
+            mouse: true,
             scenario: crate::source::sim::DEFAULT_SCENARIO.into(),
             speed: 1.0,
             at: None,
@@ -337,6 +342,9 @@ impl Config {
     fn apply(&mut self, f: ConfigFile, shown: &str, text: &str) {
         if let Some(s) = f.source {
             self.source = s;
+        }
+        if let Some(m) = f.mouse {
+            self.mouse = m;
         }
         if let Some(t) = f.theme {
             self.theme = t;

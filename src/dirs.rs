@@ -20,6 +20,11 @@ pub fn data_dir() -> Option<PathBuf> {
     project().map(|p| p.data_dir().to_path_buf())
 }
 
+/// The prompts' histories: one file a kind of prompt.
+pub fn history_dir() -> Option<PathBuf> {
+    data_dir().map(|d| d.join("history"))
+}
+
 /// The journal of the investigation in progress.
 pub fn journal_path() -> Option<PathBuf> {
     data_dir().map(|d| d.join("investigation.jsonl"))

@@ -133,17 +133,7 @@ async fn logs_task<L: LogSource>(
     generation: u64,
     tx: mpsc::Sender<SourceMsg>,
 ) {
-    let queries: Vec<LogQuery> = target
-        .regions
-        .iter()
-        .map(|r| LogQuery {
-            region: r.clone(),
-            correlation_id: target.correlation_id.clone(),
-            from,
-            to,
-            limit,
-        })
-        .collect();
+    let queries: Vec<LogQuery> = target.queries(from, to, limit);
     let send = |update, backfill| {
         tx.send(SourceMsg::Logs { generation, update, backfill, received: wall_now() })
     };
@@ -169,6 +159,8 @@ async fn logs_task<L: LogSource>(
         }
     }
     merged.events.sort_by_key(|e| e.at);
+    // A line that names two of the requests followed came from both queries.
+    merged.events.dedup_by(|a, b| a.at == b.at && a.raw == b.raw);
     if merged.events.len() > limit {
         merged.events.drain(..merged.events.len() - limit);
         merged.truncated = true;
@@ -237,6 +229,7 @@ pub async fn run<S: Sources>(
     switch: impl Fn(&str) -> Result<(S, Clock, SourceInfo), String>,
 ) -> anyhow::Result<()> {
     let mut terminal = enter_terminal()?;
+    set_mouse(app.mouse)?;
     let result = event_loop(&mut terminal, &mut app, &mut looks, &mut sources, &switch).await;
     leave_terminal()?;
     result
@@ -253,8 +246,17 @@ fn enter_terminal() -> std::io::Result<ratatui::DefaultTerminal> {
     Ok(terminal)
 }
 
+/// Take the mouse's clicks and wheel (or leave them to the terminal's selection).
+fn set_mouse(on: bool) -> std::io::Result<()> {
+    if on {
+        crossterm::execute!(std::io::stdout(), crossterm::event::EnableMouseCapture)?;
+    }
+    Ok(())
+}
+
 /// The terminal as it was before warroom.
 fn leave_terminal() -> std::io::Result<()> {
+    let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableMouseCapture);
     let _ = crossterm::execute!(std::io::stdout(), crossterm::event::DisableBracketedPaste);
     ratatui::try_restore()
 }
@@ -325,6 +327,18 @@ async fn event_loop<S: Sources>(
                     }
                 }
                 Some(Ok(Event::Paste(text))) => app.on_paste(&text),
+                Some(Ok(Event::Mouse(m))) => {
+                    use crossterm::event::{MouseButton, MouseEventKind};
+                    let kind = match m.kind {
+                        MouseEventKind::Down(MouseButton::Left) => Some(crate::app::MouseKind::Click),
+                        MouseEventKind::ScrollUp => Some(crate::app::MouseKind::ScrollUp),
+                        MouseEventKind::ScrollDown => Some(crate::app::MouseKind::ScrollDown),
+                        _ => None,
+                    };
+                    if let Some(kind) = kind {
+                        effects.extend(app.on_mouse(kind, m.column, m.row));
+                    }
+                }
                 Some(Ok(Event::Resize(_, h))) => {
                     height = h;
                     terminal.autoresize()?;
@@ -355,6 +369,7 @@ async fn event_loop<S: Sources>(
             _ = sigquit.recv() => break,
             _ = sigtstp.recv() => {
                 suspend(terminal)?;
+                set_mouse(app.mouse)?;
                 app.dirty = true;
             }
         }
@@ -463,6 +478,13 @@ async fn event_loop<S: Sources>(
                         Err(e) => (e, true),
                     });
                     app.dirty = true;
+                }
+                Effect::SaveHistory(kind) => {
+                    if let Some(dir) = crate::dirs::history_dir()
+                        && let Err(e) = app.history.save(&dir, kind)
+                    {
+                        tracing::warn!(error = %e, "prompt history not saved");
+                    }
                 }
                 Effect::Snapshot(format) => {
                     let size = terminal.size()?;

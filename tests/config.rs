@@ -427,6 +427,15 @@ fn readme_lists_every_action_command_and_flag() {
         let cell = format!("`{}`", command.replace('|', "\\|"));
         assert!(readme.contains(&cell), "README.md lacks the command {command}");
     }
+    // The keys of a prompt and the mouse, as help lists them: a row each, same words.
+    for (keys, what) in warroom::ui::PROMPT_KEYS.iter().chain(warroom::ui::MOUSE) {
+        let row = readme
+            .lines()
+            .find(|l| l.starts_with(&format!("| `{keys}`")))
+            .unwrap_or_else(|| panic!("README.md has no row for `{keys}`"));
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(cells[2], *what, "README.md describes `{keys}`: {row}");
+    }
     let cli =
         <warroom::cli::CockpitArgs as clap::Args>::augment_args(clap::Command::new("warroom"));
     for arg in cli.get_arguments() {

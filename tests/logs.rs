@@ -64,7 +64,7 @@ fn cid_shows_the_requests_lines_across_services_in_time_order() {
     // Clearing goes back to the region's tail.
     let fx = app.update(Action::ClearFilters);
     common::serve(&mut app, fx);
-    assert!(app.logs.correlation_id.is_none());
+    assert!(app.logs.correlation_ids.is_empty());
     assert!(app.logs.store.shown() > 100);
 }
 
@@ -80,7 +80,7 @@ fn a_failing_request_opens_the_tail_on_its_id() {
     // `l` opens the tail on it (enter opens its waterfall, with the tail below on it too).
     let fx = app.update(Action::ShowLogs);
     common::serve(&mut app, fx);
-    assert_eq!(app.logs.correlation_id.as_deref(), Some(cid.as_str()));
+    assert_eq!(app.logs.correlation_ids, std::slice::from_ref(&cid));
     assert_eq!(app.focus, Focus::Logs);
     let lines = shown(&app);
     assert!(!lines.is_empty());
@@ -290,7 +290,7 @@ fn headless_logs_prints_the_same_lines_as_the_pane() {
     // Nothing found: exit 1 and say where it looked.
     let (out, err, code) = warroom(&["logs", "--correlation-id", "c-none", "--at", "09:20"]);
     assert_eq!((out.as_str(), code), ("", 1));
-    assert!(err.contains("no lines for c-none"), "{err}");
+    assert!(err.contains("unknown correlation id c-none: no log line and no trace"), "{err}");
     let (_, err, code) = warroom(&["logs", "--region", "mars-1", "--at", "09:20"]);
     assert_eq!(code, 2);
     assert!(err.contains("mars-1: not in the boundary"), "{err}");

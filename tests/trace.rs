@@ -45,7 +45,7 @@ fn a_sampled_failing_request_opens_its_waterfall_with_the_timeout_marked() {
     let t = app.trace.trace().expect("the trace");
     assert_eq!(Some(&t.trace_id), want.trace_id.as_ref());
     assert_eq!(t.correlation_id, want.correlation_id);
-    assert_eq!(app.logs.correlation_id.as_deref(), Some(want.correlation_id.as_str()));
+    assert_eq!(app.logs.correlation_ids, std::slice::from_ref(&want.correlation_id));
     let rows = &app.trace.layout.rows;
     let worker = rows
         .iter()
@@ -146,7 +146,7 @@ fn a_request_that_does_not_exist_says_so() {
     assert!(l.trace.is_none());
     let screen = common::render(&app, 120, 40, 0);
     assert!(
-        screen.contains("no sampled trace for 1-00000000-000000000000000000000000"),
+        screen.contains("no trace has the id 1-00000000-000000000000000000000000 in eu-west-1"),
         "{screen}"
     );
 }
@@ -181,6 +181,45 @@ fn headless_trace_prints_the_waterfall_or_the_similar_traces() {
 }
 
 #[test]
+fn headless_trace_and_logs_say_whether_the_request_exists() {
+    let (_, err, code) = warroom(&["trace", "--correlation-id", "nope-123", "--at", "09:20"]);
+    assert_eq!(code, 1, "{err}");
+    let first = err.lines().next().unwrap_or_default();
+    assert!(
+        first.starts_with(
+            "warroom trace: unknown correlation id nope-123: no trace and no log line in eu-west-1"
+        ),
+        "{err}"
+    );
+    let (_, err, _) = warroom(&["trace", "--correlation-id", "c-9f3a6e1d", "--at", "09:20"]);
+    assert!(
+        err.contains("no sampled trace for c-9f3a6e1d (the request exists: 5 log lines"),
+        "{err}"
+    );
+    assert!(err.contains("failing first, then oldest first"), "{err}");
+    let (_, err, code) = warroom(&["trace", "--trace-id", "1-00000000-0", "--at", "09:20"]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no trace has the id 1-00000000-0"), "{err}");
+    let (_, err, code) = warroom(&[
+        "suspects",
+        "--region",
+        "eu-west-1",
+        "--service",
+        "invoice-approval",
+        "--at",
+        "09:20",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "unknown service invoice-approval in eu-west-1 (did you mean invoice-approval-worker"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("its services are invoice-api, invoice-approval-worker"), "{err}");
+}
+
+#[test]
 fn headless_trace_reads_xray_files_and_neutralises_their_text() {
     let api = r#"{"name":"invoice-api","id":"70de5b6f19ff9a0a","trace_id":"1-581cf771-a006649127e371903a2de979","start_time":1773306700.0,"end_time":1773306703.5,"http":{"request":{"method":"POST","url":"https://api/invoices/1/approve"},"response":{"status":502}},"fault":true,"annotations":{"correlation_id":"c-file"},"subsegments":[{"id":"53995c3f42cd8ad8","name":"SQS","namespace":"aws","start_time":1773306700.1,"end_time":1773306700.2,"aws":{"operation":"SendMessage","queue_url":"https://sqs/eu-invoices"}}]}"#;
     let worker = r#"{"name":"worker\u001b[2J","id":"6b55dcc497932f43","trace_id":"1-581cf771-a006649127e371903a2de979","parent_id":"53995c3f42cd8ad8","start_time":1773306700.3,"end_time":1773306703.3,"fault":true,"cause":{"exceptions":[{"message":"Task timed out","type":"Timeout"}]}}"#;
@@ -202,4 +241,29 @@ fn headless_trace_reads_xray_files_and_neutralises_their_text() {
     let (_, err, code) = warroom(&["trace", "--correlation-id", "c-other", "--source", p]);
     assert_eq!(code, 1);
     assert!(err.contains("1-581cf771-a006649127e371903a2de979"), "listed as similar: {err}");
+}
+
+#[test]
+fn each_subcommand_shows_and_takes_only_its_flags() {
+    for cmd in ["logs", "trace", "changes", "suspects"] {
+        let (out, err, code) = warroom(&[cmd, "--help"]);
+        assert_eq!(code, 0, "{err}");
+        for hidden in ["--speed", "--theme", "--present", "--alert", "--resume", "--no-mouse"] {
+            assert!(!out.contains(hidden), "warroom {cmd} --help lists {hidden}: {out}");
+        }
+        for shown in ["--config", "--demo", "--at", "--region", "--redact"] {
+            assert!(out.contains(shown), "warroom {cmd} --help lacks {shown}");
+        }
+    }
+    for cmd in ["snapshot", "report"] {
+        let (out, _, _) = warroom(&[cmd, "--help"]);
+        assert!(!out.contains("--speed") && !out.contains("--resume"), "{out}");
+        assert!(out.contains("--theme") && out.contains("--present"), "{out}");
+    }
+    let (out, _, _) = warroom(&["--help"]);
+    assert!(out.contains("--speed") && out.contains("--no-mouse"), "the cockpit's own: {out}");
+    let (_, err, code) =
+        warroom(&["logs", "--correlation-id", "c-9f3a6e1d", "--at", "09:20", "--speed", "5"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--speed is for the cockpit: `warroom logs` does not use it"), "{err}");
 }

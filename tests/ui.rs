@@ -60,23 +60,105 @@ fn overview_says_regional_and_shows_every_region() {
     assert!(screen.contains("DEMO invoice-approval-timeout"));
 }
 
+/// Every page of help at a size, paging down until the last row is on screen.
+fn help_pages(app: &mut App, w: u16, h: u16) -> Vec<String> {
+    let mut pages = vec![render(app, w, h)];
+    for _ in 0..20 {
+        if app.help.top >= app.help.max_top.get() {
+            break;
+        }
+        app.on_key(warroom::app::Key::plain(warroom::app::KeyCode::PageDown));
+        pages.push(render(app, w, h));
+    }
+    pages
+}
+
 #[test]
-fn help_and_command_line_render() {
+fn help_scrolls_and_lists_every_key_and_command_at_every_size() {
+    for (w, h) in [(80, 24), (160, 48), (220, 60)] {
+        let mut app = common::app();
+        app.update(Action::Help);
+        let pages = help_pages(&mut app, w, h);
+        // Lines are wrapped: compare each column's text without the line breaks.
+        let mut columns = [String::new(), String::new()];
+        for l in pages.iter().flat_map(|p| p.lines().skip(2)) {
+            // The popup's columns (see ui::draw_help).
+            let pw = (w as usize - 2).min(if w >= 150 { 210 } else { 110 });
+            let px = (w as usize - pw) / 2;
+            let chars: Vec<char> = l.chars().collect();
+            if chars.len() < px + pw {
+                continue;
+            }
+            let inner = &chars[px + 1..px + pw - 1];
+            let split = if w >= 150 { inner.len() * 52 / 100 } else { inner.len() };
+            columns[0].extend(inner[..split].iter());
+            columns[0].push(' ');
+            columns[1].extend(inner[split..].iter());
+            columns[1].push(' ');
+        }
+        let all = columns.join(" ").split_whitespace().collect::<Vec<_>>().join(" ");
+        for a in Action::ALL {
+            assert!(all.contains(a.describe()), "{} missing from help at {w}x{h}", a.name());
+        }
+        for (c, _) in warroom::ui::COMMANDS {
+            assert!(all.contains(c), "{c} missing from help at {w}x{h}");
+        }
+        for (k, what) in warroom::ui::PROMPT_KEYS.iter().chain(warroom::ui::MOUSE) {
+            let first = k.split(' ').next().unwrap_or(k);
+            assert!(all.contains(first) && all.contains(what), "{k} missing at {w}x{h}");
+        }
+        assert_eq!(app.mode, warroom::app::Mode::Help, "scrolling keeps help open");
+        if w == 80 {
+            assert!(pages.len() > 2, "help at 80x24 takes several pages");
+        }
+    }
+}
+
+#[test]
+fn help_snapshots_scrolled_searched_and_wide() {
     let mut app = common::app();
     app.update(Action::Help);
-    insta::assert_snapshot!("help_100x30", render(&app, 100, 30));
-    let screen = render(&app, 160, 48);
-    // Every action of the keymap is listed with its keys.
-    for a in Action::ALL {
-        assert!(screen.contains(a.describe()), "{} missing from help", a.name());
+    insta::assert_snapshot!("help_80x24_top", render(&app, 80, 24));
+    for _ in 0..2 {
+        app.on_key(warroom::app::Key::plain(warroom::app::KeyCode::PageDown));
     }
+    insta::assert_snapshot!("help_80x24_scrolled", render(&app, 80, 24));
+    app.on_key(warroom::app::Key::plain(warroom::app::KeyCode::End));
+    insta::assert_snapshot!("help_80x24_end", render(&app, 80, 24));
+    let mut app = common::app();
+    app.update(Action::Help);
+    insta::assert_snapshot!("help_160x48", render(&app, 160, 48));
+    // Wrapped descriptions keep their indentation: no line starts where the keys are.
+    let screen = render(&app, 160, 48);
+    assert!(screen.contains("  :onset [TIME]"), "{screen}");
+    // `/` in help: only the entries with the text, typed live; esc clears, esc closes.
+    app.on_key(warroom::app::Key::char('/'));
+    for c in "history".chars() {
+        app.on_key(warroom::app::Key::char(c));
+    }
+    let screen = render(&app, 80, 24);
+    assert!(screen.contains("earlier and later lines"), "{screen}");
+    assert!(!screen.contains("quit warroom"), "{screen}");
+    app.on_key(warroom::app::Key::plain(warroom::app::KeyCode::Enter));
+    assert_eq!(app.mode, warroom::app::Mode::Help);
+    insta::assert_snapshot!("help_80x24_search", render(&app, 80, 24));
+    app.on_key(warroom::app::Key::plain(warroom::app::KeyCode::Esc));
+    assert!(app.help.query.is_empty());
+    assert!(render(&app, 80, 24).contains("Keys"));
+    app.on_key(warroom::app::Key::plain(warroom::app::KeyCode::Esc));
+    assert_eq!(app.mode, warroom::app::Mode::Normal);
+}
+
+#[test]
+fn command_line_renders_with_its_cursor() {
     let mut app = common::app();
     app.update(Action::Command);
     for c in "window 1h".chars() {
         app.on_key(warroom::app::Key::char(c));
     }
     let screen = render(&app, 80, 24);
-    assert!(screen.contains(":window 1h█"), "{screen}");
+    assert!(screen.contains(":window 1h"), "{screen}");
+    assert!(screen.contains("tab complete"), "{screen}");
 }
 
 #[test]

@@ -148,15 +148,21 @@ impl Action {
             Action::NextWindow => "longer window (15m → 1h → 6h → 24h)",
             Action::PrevWindow => "shorter window",
             Action::Pause => "pause or resume the simulated clock (demo)",
-            Action::Refresh => "fetch metrics now",
-            Action::Command => "command line (:region, :cid, :trace, :window, :scenario, :at, :q)",
+            Action::Refresh => "fetch metrics, failing requests, the trace, logs and changes now",
+            Action::Command => "command line (:region, :cid, :trace, :window, …; tab completes)",
             Action::Help => "show or hide this help",
             Action::FocusNext => "focus the next pane",
             Action::FocusPrev => "focus the previous pane",
             Action::ShowLogs => "log tail of the selected request or span (or focus the log tail)",
-            Action::Correlation => "filter the log tail by correlation id (empty clears)",
-            Action::Search => "filter the log tail by free text, smart case (empty clears)",
-            Action::ClearFilters => "clear the log tail's correlation id and text filters",
+            Action::Correlation => {
+                "follow correlation ids in the log tail, several with spaces or commas (empty clears)"
+            }
+            Action::Search => {
+                "filter the log tail by text (smart case; a bar between terms: either; re:EXPR: a regex)"
+            }
+            Action::ClearFilters => {
+                "clear the log tail's correlation ids, text and span time filters"
+            }
             Action::Follow => "follow new log lines again",
             Action::NextMatch => "next log line showing a filter term",
             Action::PrevMatch => "previous log line showing a filter term",

@@ -57,6 +57,8 @@ pub struct ChangePane {
     /// Execution roles of services from the config: `(role name, service)`.
     pub roles: Vec<(String, String)>,
     pub evidence: SuspectEvidence,
+    /// The user moved the cursor: it stays where it is (else it follows the top suspect).
+    pub moved: bool,
 }
 
 impl ChangePane {
@@ -169,6 +171,18 @@ impl App {
         self.rank_suspects();
     }
 
+    /// Until the user moves it, the feed's cursor is on the top suspect.
+    fn place_on_suspect(&mut self) {
+        if self.changes.moved {
+            return;
+        }
+        let Some(top) = self.changes.suspects.first().map(|s| s.change) else { return };
+        let at = self.changes.shown().position(|(i, _)| i == top);
+        if let Some(i) = at {
+            self.changes.selected = i;
+        }
+    }
+
     /// The region (and service) whose anomaly the suspects explain: the view's, or at the
     /// overview the worst region.
     fn anomaly_scope(&self) -> Option<(String, Option<String>)> {
@@ -223,6 +237,7 @@ impl App {
             incident.as_ref().map(|a| self.rank_for(a)).unwrap_or_default();
         self.changes.anomaly = anomaly;
         self.changes.incident = incident;
+        self.place_on_suspect();
     }
 
     /// The changes ranked for `a`, held against the evidence when it was asked for `a`.

@@ -18,9 +18,34 @@ pub const REQUEST_LIMIT: usize = 50_000;
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct LogTarget {
     pub regions: Vec<String>,
-    pub correlation_id: Option<String>,
+    /// The requests followed (none: every line of the regions).
+    pub correlation_ids: Vec<String>,
     /// Bumped to start again from the clock's present (a clock jump, a refresh).
     pub epoch: u64,
+}
+
+impl LogTarget {
+    /// The source queries of the target: one a region, or one a region and request.
+    pub fn queries(&self, from: Millis, to: Millis, limit: usize) -> Vec<crate::source::LogQuery> {
+        let ids: Vec<Option<String>> = if self.correlation_ids.is_empty() {
+            vec![None]
+        } else {
+            self.correlation_ids.iter().cloned().map(Some).collect()
+        };
+        let mut out = Vec::new();
+        for region in &self.regions {
+            for id in &ids {
+                out.push(crate::source::LogQuery {
+                    region: region.clone(),
+                    correlation_id: id.clone(),
+                    from,
+                    to,
+                    limit,
+                });
+            }
+        }
+        out
+    }
 }
 
 pub struct LogPane {
@@ -28,8 +53,9 @@ pub struct LogPane {
     /// Replies of older requests are dropped.
     pub generation: u64,
     pub target: Option<LogTarget>,
-    /// The filters the user set (scope comes from the drill-down).
-    pub correlation_id: Option<String>,
+    /// The filters the user set (scope comes from the drill-down): the correlation ids
+    /// followed, in the order given (each has its colour).
+    pub correlation_ids: Vec<String>,
     pub text: Option<String>,
     /// Only lines in this time range (a span's, from the waterfall).
     pub range: Option<(Millis, Millis)>,
@@ -63,7 +89,7 @@ impl LogPane {
             store,
             generation: 0,
             target: None,
-            correlation_id: None,
+            correlation_ids: Vec::new(),
             text: None,
             range: None,
             follow: true,
@@ -95,6 +121,11 @@ impl LogPane {
         self.store.event(self.selected_index()?)
     }
 
+    /// Select the line at index `i` of the view (a click).
+    pub fn select_index(&mut self, i: usize) {
+        self.select(i);
+    }
+
     fn select(&mut self, i: usize) {
         let n = self.store.shown();
         if n == 0 {
@@ -118,6 +149,17 @@ impl LogPane {
     }
 }
 
+/// Correlation ids as typed: separated by spaces or commas, each once, in order.
+pub fn parse_ids(text: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for id in text.split(|c: char| c.is_whitespace() || c == ',') {
+        if !id.is_empty() && !out.iter().any(|o| o == id) {
+            out.push(id.to_string());
+        }
+    }
+    out
+}
+
 impl App {
     /// Use a store with this capacity and these correlation fields (from the config).
     pub fn with_log_store(mut self, capacity: usize, parser: LineParser) -> Self {
@@ -133,7 +175,7 @@ impl App {
             | View::Service { region, .. }
             | View::Operation { region, .. }
             | View::Trace { region, .. } => vec![region.clone()],
-            View::Overview if self.logs.correlation_id.is_some() => {
+            View::Overview if !self.logs.correlation_ids.is_empty() => {
                 self.boundary.regions().map(|(_, r)| r.to_string()).collect()
             }
             View::Overview => self
@@ -155,15 +197,18 @@ impl App {
             }
         };
         // A request's lines are wanted from every service it went through.
-        let service = service.filter(|_| self.logs.correlation_id.is_none());
+        let following = !self.logs.correlation_ids.is_empty();
+        let service = service.filter(|_| !following);
         let region = region.or_else(|| match self.log_regions().as_slice() {
-            [one] if self.logs.correlation_id.is_none() => Some(one.clone()),
+            [one] if !following => Some(one.clone()),
             _ => None,
         });
+        let mut ids = self.logs.correlation_ids.iter().cloned();
         LogFilter {
             region,
             service,
-            correlation_id: self.logs.correlation_id.clone(),
+            correlation_id: ids.next(),
+            more_correlation_ids: ids.collect(),
             text: self.logs.text.clone(),
             range: self.logs.range,
         }
@@ -184,7 +229,7 @@ impl App {
         let regions = self.log_regions();
         let target = (!regions.is_empty()).then(|| LogTarget {
             regions,
-            correlation_id: self.logs.correlation_id.clone(),
+            correlation_ids: self.logs.correlation_ids.clone(),
             epoch: self.logs.epoch,
         });
         if target == self.logs.target {
@@ -201,7 +246,7 @@ impl App {
         self.dirty = true;
         let to = self.clock.now();
         let (from, limit) = match &target {
-            Some(t) if t.correlation_id.is_some() => (to - self.window, REQUEST_LIMIT),
+            Some(t) if !t.correlation_ids.is_empty() => (to - self.window, REQUEST_LIMIT),
             _ => (to - TAIL_BACKFILL, TAIL_LIMIT),
         };
         vec![Effect::TailLogs { generation: self.logs.generation, target, from, to, limit }]
@@ -240,24 +285,49 @@ impl App {
 
     /// Set (or with `None` clear) the correlation id filter and show the tail.
     pub fn set_correlation(&mut self, id: Option<String>) -> Vec<Effect> {
-        let id = id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
-        if id.is_none() {
+        self.set_correlations(id.as_deref().map(parse_ids).unwrap_or_default())
+    }
+
+    /// Follow these requests' lines (none: clear the correlation id filter, and the span's
+    /// time range that goes with it).
+    pub fn set_correlations(&mut self, ids: Vec<String>) -> Vec<Effect> {
+        if ids.is_empty() {
             self.logs.range = None;
         }
-        self.message = Some(match &id {
-            Some(c) => (format!("logs of correlation id {c}"), false),
-            None => ("correlation id filter cleared".into(), false),
+        self.message = Some(match ids.as_slice() {
+            [] if self.logs.correlation_ids.is_empty() => {
+                ("no correlation id was set".into(), false)
+            }
+            [] => {
+                (format!("cleared correlation ids {}", self.logs.correlation_ids.join(", ")), false)
+            }
+            [one] => (format!("logs of correlation id {one}"), false),
+            many => (format!("logs of {} correlation ids: {}", many.len(), many.join(", ")), false),
         });
-        self.logs.correlation_id = id;
+        self.logs.correlation_ids = ids;
         self.logs.follow = true;
-        if self.logs.correlation_id.is_some() {
+        if !self.logs.correlation_ids.is_empty() {
             self.focus = Focus::Logs;
         }
         self.sync_logs()
     }
 
+    /// Set (or clear) the text filter: `a|b` shows lines with either, `re:EXPR` a regular
+    /// expression. A bad expression is reported and the filter stays as it was.
     pub fn set_search(&mut self, text: Option<String>) -> Vec<Effect> {
-        self.logs.text = text.filter(|s| !s.trim().is_empty());
+        let text = text.map(|s| s.trim().to_string()).filter(|s| !s.is_empty());
+        if let Some(t) = &text
+            && let Err(e) = Needle::check(t)
+        {
+            self.message = Some((e, true));
+            return Vec::new();
+        }
+        self.message = match (&text, &self.logs.text) {
+            (Some(t), _) => Some((format!("log tail filtered by /{t}"), false)),
+            (None, Some(old)) => Some((format!("cleared text filter /{old}"), false)),
+            (None, None) => None,
+        };
+        self.logs.text = text;
         self.logs.follow = true;
         self.sync_logs()
     }

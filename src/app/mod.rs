@@ -10,13 +10,15 @@ mod changes;
 mod investigate;
 mod keymap;
 mod logs;
+pub mod prompt;
 mod trace;
 
 pub use action::Action;
 pub use changes::ChangePane;
 pub use investigate::{Jump, TimelineItem, TimelinePane};
 pub use keymap::{Key, KeyCode, Keymap};
-pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT};
+pub use logs::{LogPane, LogTarget, REQUEST_LIMIT, TAIL_BACKFILL, TAIL_LIMIT, parse_ids};
+pub use prompt::{Edit, History, LineEditor, Prompt, PromptKind};
 pub use trace::TracePane;
 
 use crate::analysis::{self, RowStats, Verdict, VerdictKind};
@@ -27,6 +29,28 @@ use crate::model::{
 };
 use crate::source::{LogUpdate, SourceError, TraceKey, TraceLookup};
 use std::sync::Arc;
+
+/// The `:` commands, for tab completion and "did you mean".
+pub const COMMAND_NAMES: &[&str] = &[
+    "region",
+    "service",
+    "cid",
+    "trace",
+    "read-only",
+    "timeline",
+    "report",
+    "note",
+    "undo",
+    "snapshot",
+    "theme",
+    "window",
+    "top",
+    "scenario",
+    "at",
+    "onset",
+    "help",
+    "q",
+];
 
 /// How many failing requests the drill-down asks for.
 pub const FAILING_LIMIT: usize = 5000;
@@ -87,6 +111,37 @@ impl View {
 pub struct Level {
     pub view: View,
     pub selected: usize,
+    /// The log tail's filters as they were below this level, put back when it is left.
+    pub filters: Option<Filters>,
+    /// The trace (or similar traces) of the trace view below, put back when it is left.
+    pub below: Option<(Option<TraceKey>, Option<TraceLookup>)>,
+}
+
+impl Level {
+    pub fn new(view: View) -> Self {
+        Level { view, selected: 0, filters: None, below: None }
+    }
+}
+
+/// The log tail's filters the user set.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Filters {
+    pub correlation_ids: Vec<String>,
+    pub text: Option<String>,
+    pub range: Option<(Millis, Millis)>,
+}
+
+/// Help's scroll position and search.
+#[derive(Clone, Debug, Default)]
+pub struct HelpPane {
+    /// The first row shown.
+    pub top: usize,
+    /// Only entries with this text (`/` in help); empty: all.
+    pub query: String,
+    /// The most `top` can be, set by the drawing code from the screen's size.
+    pub max_top: std::cell::Cell<usize>,
+    /// Rows of help on screen, set by the drawing code.
+    pub page: std::cell::Cell<usize>,
 }
 
 /// A row of a RED table (regions, services or operations).
@@ -132,25 +187,25 @@ pub struct Failing {
 pub enum Mode {
     Normal,
     Help,
-    /// The `:` command line.
-    Command(String),
-    /// Typing a correlation id for the log tail (`c`).
-    Correlation(String),
-    /// Typing free text for the log tail (`/`).
-    Search(String),
+    /// A line being typed: the `:` command line, correlation ids (`c`), free text (`/`),
+    /// text to look for in help.
+    Prompt(Prompt),
     /// The investigation timeline over the screen.
     Timeline,
 }
 
 impl Mode {
-    /// The line being typed and its prompt, in the three input modes.
-    pub fn input(&self) -> Option<(&'static str, &str)> {
+    /// The prompt being typed in.
+    pub fn input(&self) -> Option<&Prompt> {
         match self {
-            Mode::Command(s) => Some((":", s)),
-            Mode::Correlation(s) => Some(("correlation id: ", s)),
-            Mode::Search(s) => Some(("/", s)),
+            Mode::Prompt(p) => Some(p),
             _ => None,
         }
+    }
+
+    /// Whether help is on screen (with or without its search line).
+    pub fn shows_help(&self) -> bool {
+        matches!(self, Mode::Help) || matches!(self, Mode::Prompt(p) if p.kind == PromptKind::Help)
     }
 }
 
@@ -163,6 +218,25 @@ pub enum Focus {
     Logs,
     /// The change feed.
     Changes,
+}
+
+/// What the last frame put where, for the mouse: pane areas, the breadcrumb and the row
+/// under each screen line. Filled while drawing.
+#[derive(Clone, Debug, Default)]
+pub struct Hits {
+    pub panes: Vec<(Focus, ratatui::layout::Rect)>,
+    pub crumb: Option<ratatui::layout::Rect>,
+    /// `(pane, screen row, index of the item drawn there)`.
+    pub rows: Vec<(Focus, u16, usize)>,
+}
+
+/// A mouse event, independent of the terminal library.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MouseKind {
+    /// The left button pressed.
+    Click,
+    ScrollUp,
+    ScrollDown,
 }
 
 /// Data from a source.
@@ -242,6 +316,8 @@ pub enum Effect {
     },
     /// Draw with another theme from now on (`:theme NAME`).
     SwitchTheme(String),
+    /// Save this prompt's history ([`App::history`]) to the data folder.
+    SaveHistory(PromptKind),
     /// Write the screen as it is to the data folder (`:snapshot`), as evidence.
     Snapshot(ScreenFormat),
 }
@@ -323,6 +399,15 @@ pub struct App {
     pub onset: Option<Millis>,
     /// A one-line message for the status bar (`true` = an error).
     pub message: Option<(String, bool)>,
+    /// What was typed at each prompt, oldest first (kept in the data folder).
+    pub history: History,
+    pub help: HelpPane,
+    /// Theme names for tab completion (the built-in ones and the user's).
+    pub theme_names: Vec<String>,
+    /// Mouse clicks and the wheel are taken (`--no-mouse` leaves them to the terminal).
+    pub mouse: bool,
+    /// Where the last frame drew what (see [`Hits`]).
+    pub hits: std::cell::RefCell<Hits>,
     pub should_quit: bool,
     /// Something changed since the last draw.
     pub dirty: bool,
@@ -348,7 +433,7 @@ impl App {
             window,
             baseline,
             mode: Mode::Normal,
-            stack: vec![Level { view: View::Overview, selected: 0 }],
+            stack: vec![Level::new(View::Overview)],
             metrics: None,
             metrics_received: None,
             metrics_error: None,
@@ -369,6 +454,11 @@ impl App {
             redacting: false,
             onset: None,
             message: None,
+            history: History::default(),
+            help: HelpPane::default(),
+            theme_names: crate::ui::theme::BUILT_IN.iter().map(|(n, _)| n.to_string()).collect(),
+            mouse: true,
+            hits: Default::default(),
             should_quit: false,
             dirty: true,
             page: 10,
@@ -430,7 +520,7 @@ impl App {
             View::Trace { key, .. } => Some(key.as_str()),
             _ => None,
         });
-        let keep = (self.logs.correlation_id.iter().map(String::as_str))
+        let keep = (self.logs.correlation_ids.iter().map(String::as_str))
             .chain(traces)
             .chain(self.trace.trace().map(|t| t.correlation_id.as_str()));
         self.redactor.keep(keep);
@@ -488,13 +578,62 @@ impl App {
     /// The log tail's active filters, as the presenter's header lists them.
     pub fn filters(&self) -> Vec<String> {
         let mut out = Vec::new();
-        if let Some(c) = &self.logs.correlation_id {
-            out.push(format!("correlation {c}"));
+        match self.logs.correlation_ids.as_slice() {
+            [] => {}
+            [c] => out.push(format!("correlation {c}")),
+            many => out.push(format!("correlations {}", many.join(", "))),
         }
         if let Some(t) = &self.logs.text {
             out.push(format!("search /{t}"));
         }
+        if let Some((from, to)) = self.logs.range {
+            out.push(format!(
+                "span {}–{}",
+                crate::model::format_hms(from),
+                crate::model::format_hms(to)
+            ));
+        }
         out
+    }
+
+    /// The log tail's filters as they are now.
+    pub fn current_filters(&self) -> Filters {
+        Filters {
+            correlation_ids: self.logs.correlation_ids.clone(),
+            text: self.logs.text.clone(),
+            range: self.logs.range,
+        }
+    }
+
+    /// Put filters saved by a level back.
+    fn restore_filters(&mut self, f: Filters) {
+        if f != self.current_filters() {
+            let was = self.filters();
+            self.logs.correlation_ids = f.correlation_ids;
+            self.logs.text = f.text;
+            self.logs.range = f.range;
+            self.logs.follow = true;
+            let now = self.filters();
+            if was != now {
+                let now = if now.is_empty() { "none".to_string() } else { now.join(" · ") };
+                self.message = Some((format!("log tail filters back to: {now}"), false));
+            }
+        }
+    }
+
+    /// Leave the top level, putting back the filters (and the trace below) it saved.
+    fn pop_level(&mut self) -> Vec<Effect> {
+        if self.stack.len() <= 1 {
+            return Vec::new();
+        }
+        let Some(l) = self.stack.pop() else { return Vec::new() };
+        if let Some(f) = l.filters {
+            self.restore_filters(f);
+        }
+        match l.below {
+            Some((key, lookup)) => self.restore_trace(key, lookup),
+            None => Vec::new(),
+        }
     }
 
     /// What is on screen in one line, for people who join the call late:
@@ -533,30 +672,32 @@ impl App {
     /// Map a key to an action (in normal mode) or edit the input line / help.
     pub fn on_key(&mut self, key: Key) -> Vec<Effect> {
         self.dirty = true;
-        if let Some((_, input)) = self.mode.input() {
-            let mut input = input.to_string();
-            match (key.code, key.ctrl) {
-                (KeyCode::Esc, _) | (KeyCode::Char('c'), true) => self.mode = Mode::Normal,
-                (KeyCode::Enter, _) => {
-                    let mode = std::mem::replace(&mut self.mode, Mode::Normal);
-                    return match mode {
-                        Mode::Command(_) => self.run_command(&input),
-                        Mode::Correlation(_) => self.set_correlation(Some(input)),
-                        Mode::Search(_) => self.set_search(Some(input)),
-                        _ => Vec::new(),
+        if let Mode::Prompt(p) = &mut self.mode {
+            let kind = p.kind;
+            match (key.code, key.ctrl, key.alt) {
+                (KeyCode::Esc, _, _) | (KeyCode::Char('c'), true, _) => self.close_prompt(kind),
+                (KeyCode::Enter, _, _) => {
+                    let Mode::Prompt(p) = std::mem::replace(&mut self.mode, Mode::Normal) else {
+                        return Vec::new();
                     };
+                    return self.run_prompt(kind, p.line.text());
                 }
-                (KeyCode::Backspace, _) if input.is_empty() => self.mode = Mode::Normal,
-                (KeyCode::Backspace, _) => {
-                    input.pop();
-                    self.set_input(input);
+                (KeyCode::Up, false, false) | (KeyCode::Char('p'), true, false) => {
+                    p.recall(self.history.of(kind), true);
                 }
-                (KeyCode::Char('u'), true) => self.set_input(String::new()),
-                (KeyCode::Char(c), false) => {
-                    input.push(c);
-                    self.set_input(input);
+                (KeyCode::Down, false, false) | (KeyCode::Char('n'), true, false) => {
+                    p.recall(self.history.of(kind), false);
                 }
-                _ => {}
+                (KeyCode::Tab, _, _) => self.complete(),
+                _ => {
+                    if p.line.edit(key) == Edit::Empty {
+                        self.close_prompt(kind);
+                    } else if kind == PromptKind::Help {
+                        // Help filters as the text is typed.
+                        self.help.query = p.line.text();
+                        self.help.top = 0;
+                    }
+                }
             }
             return Vec::new();
         }
@@ -572,14 +713,8 @@ impl App {
                 fx
             }
             Mode::Help => {
-                match self.keymap.action(key) {
-                    Some(Action::Quit) => return self.update(Action::Quit),
-                    Some(Action::Back | Action::Help | Action::Timeline) | None => {
-                        self.mode = Mode::Normal
-                    }
-                    Some(_) => {}
-                }
-                Vec::new()
+                self.help_action(self.keymap.action(key));
+                if self.should_quit { vec![Effect::Quit] } else { Vec::new() }
             }
             _ => match self.keymap.action(key) {
                 Some(a) => self.update(a),
@@ -591,21 +726,222 @@ impl App {
         }
     }
 
-    /// Replace the text of the input line, keeping what can be typed: no control
-    /// characters, at most 200 characters.
-    fn set_input(&mut self, text: String) {
-        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-        match &mut self.mode {
-            Mode::Command(s) | Mode::Correlation(s) | Mode::Search(s) => *s = text,
-            _ => {}
+    /// Keys in help: movement scrolls, `/` looks for text, `n`/`N` go to the next or
+    /// previous entry with it; esc clears the search, then closes help.
+    fn help_action(&mut self, a: Option<Action>) {
+        let h = &mut self.help;
+        let page = h.page.get().max(1);
+        let max = h.max_top.get();
+        match a {
+            Some(Action::Quit) => {
+                self.should_quit = true;
+            }
+            Some(Action::Up) => h.top = h.top.saturating_sub(1),
+            Some(Action::Down) => h.top = (h.top + 1).min(max),
+            Some(Action::PageUp) => h.top = h.top.saturating_sub(page),
+            Some(Action::PageDown) => h.top = (h.top + page).min(max),
+            Some(Action::Top) => h.top = 0,
+            Some(Action::Bottom) => h.top = max,
+            Some(Action::Search) => {
+                let q = h.query.clone();
+                self.mode = Mode::Prompt(Prompt::new(PromptKind::Help, &q));
+            }
+            Some(Action::Back) if !h.query.is_empty() => {
+                h.query.clear();
+                h.top = 0;
+            }
+            Some(Action::Back | Action::Help) => self.mode = Mode::Normal,
+            // Any other key closes help, so nobody is stuck in it.
+            _ => self.mode = Mode::Normal,
+        }
+    }
+
+    /// Esc in a prompt: help's search goes back to help, the others to the panes.
+    fn close_prompt(&mut self, kind: PromptKind) {
+        self.mode = if kind == PromptKind::Help { Mode::Help } else { Mode::Normal };
+    }
+
+    /// Enter in a prompt: keep the line in its history and do what it says.
+    fn run_prompt(&mut self, kind: PromptKind, line: String) -> Vec<Effect> {
+        let mut fx = Vec::new();
+        if self.history.push(kind, &line) {
+            fx.push(Effect::SaveHistory(kind));
+        }
+        fx.extend(match kind {
+            PromptKind::Command => self.run_command(&line),
+            PromptKind::Correlation => self.set_correlations(parse_ids(&line)),
+            PromptKind::Search => self.set_search(Some(line)),
+            PromptKind::Help => {
+                self.help.query = line.trim().to_string();
+                self.help.top = 0;
+                self.mode = Mode::Help;
+                Vec::new()
+            }
+        });
+        fx
+    }
+
+    /// Open a prompt with `prefill` selected (typing replaces it).
+    fn open_prompt(&mut self, kind: PromptKind, prefill: &str) {
+        self.mode = Mode::Prompt(Prompt::new(kind, prefill));
+    }
+
+    /// The names tab completes the word before the cursor with.
+    fn completions(&self, kind: PromptKind, before: &str) -> Vec<String> {
+        let words: Vec<&str> = before.split_whitespace().collect();
+        let new_word = before.is_empty() || before.ends_with(char::is_whitespace);
+        let index = if new_word { words.len() } else { words.len().saturating_sub(1) };
+        let regions = || self.boundary.regions().map(|(_, r)| r.to_string()).collect::<Vec<_>>();
+        match kind {
+            PromptKind::Command if index == 0 => {
+                COMMAND_NAMES.iter().map(|c| c.to_string()).collect()
+            }
+            PromptKind::Command => match words[0] {
+                "region" if index == 1 => regions(),
+                "region" if index == 2 => self.service_names(words.get(1).copied()),
+                "service" if index == 1 => self.service_names(None),
+                "theme" if index == 1 => self.theme_names.clone(),
+                "scenario" if index == 1 => crate::source::sim::scenario::BUILT_IN
+                    .iter()
+                    .map(|(n, _)| n.to_string())
+                    .collect(),
+                "window" if index == 1 => WINDOWS.iter().map(|(n, _)| n.to_string()).collect(),
+                "snapshot" if index == 1 => vec!["svg".into(), "html".into(), "txt".into()],
+                "cid" | "trace" => self.known_ids(),
+                _ => Vec::new(),
+            },
+            PromptKind::Correlation => self.known_ids(),
+            PromptKind::Search | PromptKind::Help => Vec::new(),
+        }
+    }
+
+    /// Correlation ids on screen: the failing requests listed and the lines of the tail.
+    fn known_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> =
+            self.failing.requests.iter().map(|r| r.correlation_id.clone()).collect();
+        ids.extend(self.logs.correlation_ids.iter().cloned());
+        if let Some(t) = self.trace.trace() {
+            ids.push(t.correlation_id.clone());
+        }
+        ids.retain(|i| !i.is_empty());
+        ids.sort();
+        ids.dedup();
+        ids
+    }
+
+    /// Tab: complete the word before the cursor; several candidates are completed as far as
+    /// they agree and listed in the status bar.
+    fn complete(&mut self) {
+        let Mode::Prompt(p) = &self.mode else { return };
+        let kind = p.kind;
+        let before = p.line.before_cursor();
+        let start = before.rfind(char::is_whitespace).map(|i| i + 1).unwrap_or(0);
+        let word = before[start..].to_string();
+        let from = before[..start].chars().count();
+        let mut names: Vec<String> =
+            self.completions(kind, &before).into_iter().filter(|n| n.starts_with(&word)).collect();
+        names.sort();
+        names.dedup();
+        let Mode::Prompt(p) = &mut self.mode else { return };
+        match names.as_slice() {
+            [] => self.message = Some((format!("nothing to complete `{word}` with"), false)),
+            [one] => {
+                p.line.replace_before_cursor(from, &format!("{one} "));
+                self.message = None;
+            }
+            many => {
+                let common = prompt::common_prefix(many);
+                p.line.replace_before_cursor(from, &common);
+                let shown: Vec<&str> = many.iter().take(12).map(String::as_str).collect();
+                let more = if many.len() > 12 { " …" } else { "" };
+                self.message = Some((format!("{}{more}", shown.join("  ")), false));
+            }
+        }
+    }
+
+    /// A click or the wheel at column `x`, row `y` of the last frame: a click focuses the
+    /// pane and selects the row under it (a click on the selected row of the main pane
+    /// drills in), a click on the breadcrumb goes back, the wheel scrolls the pane under the
+    /// pointer.
+    pub fn on_mouse(&mut self, kind: MouseKind, x: u16, y: u16) -> Vec<Effect> {
+        if !self.mouse {
+            return Vec::new();
+        }
+        let inside = |r: &ratatui::layout::Rect| {
+            x >= r.x
+                && x < r.x.saturating_add(r.width)
+                && y >= r.y
+                && y < r.y.saturating_add(r.height)
+        };
+        match (&self.mode, kind) {
+            (Mode::Help, MouseKind::ScrollUp) => {
+                self.dirty = true;
+                self.help_action(Some(Action::Up));
+                return Vec::new();
+            }
+            (Mode::Help, MouseKind::ScrollDown) => {
+                self.dirty = true;
+                self.help_action(Some(Action::Down));
+                return Vec::new();
+            }
+            (Mode::Normal, _) => {}
+            _ => return Vec::new(),
+        }
+        let (crumb, pane, row) = {
+            let h = self.hits.borrow();
+            let crumb = h.crumb.as_ref().is_some_and(inside);
+            let pane = h.panes.iter().rev().find(|(_, r)| inside(r)).map(|(p, _)| *p);
+            let row = pane.and_then(|p| {
+                h.rows.iter().find(|(q, ry, _)| *q == p && *ry == y).map(|(_, _, i)| *i)
+            });
+            (crumb, pane, row)
+        };
+        self.dirty = true;
+        if crumb && kind == MouseKind::Click {
+            self.focus = Focus::Main;
+            return self.update(Action::Back);
+        }
+        let Some(pane) = pane else { return Vec::new() };
+        self.focus = pane;
+        match kind {
+            MouseKind::ScrollUp | MouseKind::ScrollDown => {
+                let a = if kind == MouseKind::ScrollUp { Action::Up } else { Action::Down };
+                let mut fx = Vec::new();
+                for _ in 0..3 {
+                    fx.extend(self.update(a));
+                }
+                fx
+            }
+            MouseKind::Click => {
+                let Some(i) = row else { return Vec::new() };
+                match pane {
+                    Focus::Main if self.level().selected == i => self.update(Action::DrillIn),
+                    Focus::Main => {
+                        self.level_mut().selected = i.min(self.row_count().saturating_sub(1));
+                        self.sync_logs()
+                    }
+                    Focus::Logs => {
+                        self.logs.select_index(i);
+                        Vec::new()
+                    }
+                    Focus::Changes => {
+                        self.changes.moved = true;
+                        self.changes.selected =
+                            i.min(self.changes.shown().count().saturating_sub(1));
+                        Vec::new()
+                    }
+                }
+            }
         }
     }
 
     /// Pasted text (bracketed paste) goes to the input line, as one line.
     pub fn on_paste(&mut self, text: &str) {
-        if let Some((_, input)) = self.mode.input() {
-            let joined = format!("{input}{}", text.replace(['\r', '\n'], " ").trim_end());
-            self.set_input(joined);
+        if let Mode::Prompt(p) = &mut self.mode {
+            p.line.insert(text.trim_end());
+            if p.kind == PromptKind::Help {
+                self.help.query = p.line.text();
+            }
             self.dirty = true;
         }
     }
@@ -678,6 +1014,7 @@ impl App {
             };
             if let Some(s) = moved {
                 self.changes.selected = s;
+                self.changes.moved = true;
                 return Vec::new();
             }
             match action {
@@ -726,8 +1063,9 @@ impl App {
             Action::Back => {
                 self.message = None;
                 if self.stack.len() > 1 {
-                    self.stack.pop();
+                    let fx = self.pop_level();
                     self.recompute();
+                    return fx;
                 }
             }
             Action::NextWindow | Action::PrevWindow => {
@@ -752,9 +1090,24 @@ impl App {
             Action::Refresh => {
                 let mut fx = vec![Effect::FetchMetrics { span: self.span() }];
                 fx.extend(self.fetch_failing());
+                let mut what = vec!["metrics"];
+                if fx.len() > 1 {
+                    what.push("failing requests");
+                }
+                if matches!(self.view(), View::Trace { .. })
+                    && let Some(key) = self.trace.key.clone()
+                {
+                    fx.extend(self.refetch_trace(key));
+                    what.push("the trace");
+                }
+                fx.extend(self.restart_logs());
+                what.push("the log tail");
+                fx.extend(self.fetch_changes());
+                what.push("the change feed");
+                self.message = Some((format!("refreshing {}…", what.join(", ")), false));
                 return fx;
             }
-            Action::Command => self.mode = Mode::Command(String::new()),
+            Action::Command => self.open_prompt(PromptKind::Command, ""),
             Action::Help => self.mode = Mode::Help,
             Action::FocusNext => {
                 self.focus = match self.focus {
@@ -778,19 +1131,29 @@ impl App {
                 self.focus = Focus::Logs;
             }
             Action::Correlation => {
-                let current = self
-                    .logs
-                    .correlation_id
-                    .clone()
-                    .or_else(|| self.selected_request().map(|r| r.correlation_id.clone()))
-                    .unwrap_or_default();
-                self.mode = Mode::Correlation(current);
+                let current = if self.logs.correlation_ids.is_empty() {
+                    self.selected_request().map(|r| r.correlation_id.clone()).unwrap_or_default()
+                } else {
+                    self.logs.correlation_ids.join(" ")
+                };
+                self.open_prompt(PromptKind::Correlation, &current);
             }
-            Action::Search => self.mode = Mode::Search(self.logs.text.clone().unwrap_or_default()),
+            Action::Search => {
+                let current = self.logs.text.clone().unwrap_or_default();
+                self.open_prompt(PromptKind::Search, &current);
+            }
             Action::ClearFilters => {
+                let cleared = self.filters();
                 self.logs.text = None;
                 self.logs.range = None;
-                return self.set_correlation(None);
+                self.logs.correlation_ids.clear();
+                self.logs.follow = true;
+                self.message = Some(if cleared.is_empty() {
+                    ("no log tail filter to clear".into(), false)
+                } else {
+                    (format!("cleared {}", cleared.join(" · ")), false)
+                });
+                return self.sync_logs();
             }
             Action::Follow => self.logs.follow = true,
             Action::NextMatch | Action::PrevMatch => {
@@ -881,9 +1244,29 @@ impl App {
 
     fn push(&mut self, view: View) -> Vec<Effect> {
         self.message = None;
-        self.stack.push(Level { view, selected: 0 });
+        self.stack.push(Level::new(view));
         self.recompute();
+        self.select_worst();
         self.fetch_failing()
+    }
+
+    /// Put the selection on the worst row (the anomaly) when it is unhealthy, so enter
+    /// drills into the trouble. Rows below the overview are sorted worst first already.
+    fn select_worst(&mut self) {
+        let worst = self
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.stats.as_ref().is_some_and(|s| s.health > analysis::Health::Normal))
+            .max_by(|(i, a), (j, b)| {
+                let h = |r: &Row| r.stats.as_ref().map(|s| s.health);
+                let e = |r: &Row| r.stats.as_ref().map(|s| s.window.error_pct()).unwrap_or(0.0);
+                h(a).cmp(&h(b)).then(e(a).total_cmp(&e(b))).then(j.cmp(i))
+            })
+            .map(|(i, _)| i);
+        if let Some(i) = worst {
+            self.level_mut().selected = i;
+        }
     }
 
     /// Ask for the failing requests when an operation is on top of the stack.
@@ -928,7 +1311,10 @@ impl App {
         match (cmd, arg) {
             ("", _) => Vec::new(),
             ("q" | "quit", _) => self.update(Action::Quit),
-            ("cid", id) => self.set_correlation(id.map(str::to_string)),
+            ("cid", _) => {
+                let rest = line.trim_start().strip_prefix("cid").unwrap_or("");
+                self.set_correlations(parse_ids(rest))
+            }
             ("report", _) => {
                 let dir = crate::dirs::data_dir().map(|d| d.join("reports"));
                 vec![Effect::WriteReport(self.report_text(dir))]
@@ -967,17 +1353,43 @@ impl App {
             }
             ("help", _) => self.update(Action::Help),
             ("top" | "overview", _) => {
-                self.stack.truncate(1);
+                while self.stack.len() > 1 {
+                    self.pop_level();
+                }
                 self.recompute();
                 Vec::new()
             }
             ("region", Some(r)) => {
                 if !self.boundary.contains(r) {
-                    let all: Vec<&str> = self.boundary.regions().map(|(_, r)| r).collect();
-                    return err(self, format!("{r} is not in the boundary ({})", all.join(", ")));
+                    return err(self, self.unknown_region(r));
                 }
-                self.stack.truncate(1);
-                self.push(View::Region { region: r.to_string() })
+                let service = words.next();
+                if let Some(s) = service
+                    && !self.service_names(Some(r)).iter().any(|n| n == s)
+                {
+                    return err(self, self.unknown_service(s, Some(r)));
+                }
+                while self.stack.len() > 1 {
+                    self.pop_level();
+                }
+                let mut fx = self.push(View::Region { region: r.to_string() });
+                if let Some(s) = service {
+                    fx.extend(self.drill_to_service(s));
+                }
+                fx
+            }
+            ("service", Some(s)) => {
+                let region = match self.view() {
+                    View::Overview => self.rows.get(self.level().selected).map(|r| r.name.clone()),
+                    v => v.scope().map(|s| s.region),
+                };
+                let Some(region) = region else {
+                    return err(self, ":service needs a region: :region NAME first".into());
+                };
+                if !self.service_names(Some(&region)).iter().any(|n| n == s) {
+                    return err(self, self.unknown_service(s, Some(&region)));
+                }
+                self.run_command(&format!("region {region} {s}"))
             }
             ("window", Some(w)) => match parse_window(w) {
                 Ok(w) => self.set_window(w),
@@ -1032,16 +1444,58 @@ impl App {
                 fx.extend(self.restart_logs());
                 fx
             }
-            ("region" | "window" | "scenario" | "at" | "trace" | "theme", None) => {
+            ("region" | "service" | "window" | "scenario" | "at" | "trace" | "theme", None) => {
                 err(self, format!(":{cmd} needs an argument (see ? for help)"))
             }
-            _ => err(
-                self,
-                format!(
-                    "unknown command :{cmd} (try :region NAME, :cid ID, :window 15m, :theme NAME, :snapshot, :q)"
-                ),
-            ),
+            _ => {
+                let near = prompt::did_you_mean(cmd, COMMAND_NAMES.iter().copied());
+                err(
+                    self,
+                    format!(
+                        "unknown command :{cmd}{near} (try :region NAME, :cid ID, :window 15m, :theme NAME, :snapshot, :q; tab completes)"
+                    ),
+                )
+            }
         }
+    }
+
+    /// `nope-1 is not a region of the boundary (did you mean …?); regions: …`.
+    pub fn unknown_region(&self, r: &str) -> String {
+        let all: Vec<&str> = self.boundary.regions().map(|(_, r)| r).collect();
+        let near = prompt::did_you_mean(r, all.iter().copied());
+        format!("unknown region {r}{near}: the boundary has {}", all.join(", "))
+    }
+
+    /// `no service x in eu-west-1 (did you mean …?); its services: …`.
+    pub fn unknown_service(&self, s: &str, region: Option<&str>) -> String {
+        let all = self.service_names(region);
+        let near = prompt::did_you_mean(s, all.iter().map(String::as_str));
+        let place = region.map(|r| format!(" in {r}")).unwrap_or_default();
+        if all.is_empty() {
+            return format!("unknown service {s}{place}: no service is known there yet");
+        }
+        format!("unknown service {s}{place}{near}: services are {}", all.join(", "))
+    }
+
+    /// The services known in a region (or anywhere): from the metrics and the config.
+    pub fn service_names(&self, region: Option<&str>) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        if let Some(m) = &self.metrics {
+            for (r, rm) in &m.regions {
+                if region.is_none_or(|x| x == r) {
+                    out.extend(rm.services.keys().cloned());
+                }
+            }
+        }
+        out.extend(
+            self.services
+                .iter()
+                .filter(|s| region.is_none_or(|r| s.runs_in(r)))
+                .map(|s| s.name.clone()),
+        );
+        out.sort();
+        out.dedup();
+        out
     }
 
     /// How an onset is written: to the minute in the demo, with its date and second on
@@ -1078,10 +1532,15 @@ impl App {
         self.dirty = true;
         match msg {
             SourceMsg::Metrics { result: Ok(snap), received } => {
+                let first = self.metrics.is_none();
                 self.metrics = Some(Arc::new(snap));
                 self.metrics_received = Some(received);
                 self.metrics_error = None;
                 self.recompute();
+                // The cursor starts on the anomaly.
+                if first {
+                    self.select_worst();
+                }
                 let mut fx = self.sync_logs();
                 fx.extend(self.fetch_changes());
                 return fx;

@@ -79,13 +79,74 @@ impl App {
             region: regions.first().cloned().unwrap_or_default(),
             service: service.clone(),
             operation: operation.clone(),
-            key: label,
+            key: label.clone(),
         };
-        if matches!(self.view(), View::Trace { .. }) {
-            self.stack.pop();
+        // The same request again stays where it is; another one (a similar trace, a line's
+        // trace) goes on top, so esc comes back here with this view's filters.
+        let same = matches!(self.view(), View::Trace { key, .. } if *key == label);
+        if same {
+            self.level_mut().view = view;
+        } else {
+            let mut level = Level::new(view);
+            level.filters = Some(self.current_filters());
+            if matches!(self.view(), View::Trace { .. }) {
+                level.below = Some((self.trace.key.clone(), self.trace.lookup.clone()));
+            }
+            self.stack.push(level);
         }
-        self.stack.push(Level { view, selected: 0 });
         self.focus = Focus::Main;
+        let mut fx = self.fetch_trace(key.clone(), regions, service, operation);
+        if let TraceKey::CorrelationId(c) = key {
+            fx.extend(self.set_correlation(Some(c)));
+            self.focus = Focus::Main;
+        }
+        fx
+    }
+
+    /// The trace view below is on top again: its trace (or list) as it was, no new lookup,
+    /// so the similar traces stay in the order they were.
+    pub(super) fn restore_trace(
+        &mut self,
+        key: Option<TraceKey>,
+        lookup: Option<TraceLookup>,
+    ) -> Vec<Effect> {
+        self.trace.generation += 1;
+        self.trace.loading = lookup.is_none() && key.is_some();
+        self.trace.key = key;
+        self.trace.lookup = lookup;
+        self.trace.error = None;
+        self.trace.folded.clear();
+        self.trace.detail = false;
+        self.trace.relayout();
+        match self.trace.key.clone() {
+            Some(k) if self.trace.loading => self.refetch_trace(k),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Look the trace in view up again (`r`), keeping the view and the log tail's filters.
+    pub(super) fn refetch_trace(&mut self, key: TraceKey) -> Vec<Effect> {
+        let View::Trace { region, service, operation, .. } = self.view().clone() else {
+            return Vec::new();
+        };
+        let regions = if region.is_empty() {
+            self.boundary.regions().map(|(_, r)| r.to_string()).collect()
+        } else {
+            vec![region]
+        };
+        let selected = self.level().selected;
+        let fx = self.fetch_trace(key, regions, service, operation);
+        self.level_mut().selected = selected;
+        fx
+    }
+
+    fn fetch_trace(
+        &mut self,
+        key: TraceKey,
+        regions: Vec<String>,
+        service: Option<String>,
+        operation: Option<String>,
+    ) -> Vec<Effect> {
         self.trace.generation += 1;
         self.trace.loading = true;
         self.trace.lookup = None;
@@ -95,20 +156,15 @@ impl App {
         self.trace.key = Some(key.clone());
         self.trace.relayout();
         let to = self.clock.now();
-        let mut fx = vec![Effect::FetchTrace {
+        vec![Effect::FetchTrace {
             generation: self.trace.generation,
             regions,
-            key: key.clone(),
+            key,
             from: to - self.window,
             to,
             service,
             operation,
-        }];
-        if let TraceKey::CorrelationId(c) = key {
-            fx.extend(self.set_correlation(Some(c)));
-            self.focus = Focus::Main;
-        }
-        fx
+        }]
     }
 
     pub fn on_trace(&mut self, generation: u64, result: Result<TraceLookup, SourceError>) {
@@ -117,7 +173,8 @@ impl App {
         }
         self.trace.loading = false;
         match result {
-            Ok(l) => {
+            Ok(mut l) => {
+                crate::source::order_similar(&mut l.similar);
                 self.trace.lookup = Some(l);
                 self.trace.error = None;
             }
@@ -136,14 +193,77 @@ impl App {
         }
         // The request's own correlation id follows the trace that was found.
         let cid = self.trace.trace().map(|t| t.correlation_id.clone()).filter(|c| !c.is_empty());
+        // Said in the status bar: esc puts the filters of the view below back.
         if let Some(c) = cid
-            && self.logs.correlation_id.as_deref() != Some(c.as_str())
+            && self.logs.correlation_ids != [c.clone()]
         {
-            self.logs.correlation_id = Some(c);
+            let was = self.logs.correlation_ids.join(", ");
+            let back =
+                if was.is_empty() { String::new() } else { format!(" (esc: back to {was})") };
+            self.message =
+                Some((format!("log tail follows this trace's correlation id {c}{back}"), false));
+            self.logs.correlation_ids = vec![c];
         }
         let last = self.trace.rows().saturating_sub(1);
         if let Some(l) = self.stack.last_mut() {
             l.selected = l.selected.min(last);
+        }
+    }
+
+    /// Why the request in view has no waterfall, and whether it is unknown (`true`: no
+    /// trace and, once the log search completed, no log line either: a typo, most likely).
+    pub fn trace_absence(&self) -> Option<(String, bool)> {
+        let View::Trace { region, .. } = self.view() else { return None };
+        let lookup = self.trace.lookup.as_ref()?;
+        if lookup.trace.is_some() {
+            return None;
+        }
+        let window = crate::config::window_name(self.window);
+        let place = if region.is_empty() { "the boundary".to_string() } else { region.clone() };
+        let mut candidates = self.known_ids();
+        candidates.extend(lookup.similar.iter().filter_map(|s| s.correlation_id.clone()));
+        match &self.trace.key {
+            Some(TraceKey::TraceId(id)) => {
+                let near = super::prompt::did_you_mean(
+                    id,
+                    lookup.similar.iter().map(|s| s.trace_id.as_str()),
+                );
+                Some((
+                    format!("no trace has the id {id} in {place} in the last {window}{near}"),
+                    true,
+                ))
+            }
+            Some(TraceKey::CorrelationId(cid)) => {
+                let searched = !self.logs.loading
+                    && self.logs.target.as_ref().is_some_and(|t| t.correlation_ids.contains(cid));
+                let lines = self.logs.store.len();
+                let in_similar =
+                    lookup.similar.iter().any(|s| s.correlation_id.as_deref() == Some(cid));
+                if searched && lines == 0 && !in_similar {
+                    candidates.retain(|c| c != cid);
+                    let near =
+                        super::prompt::did_you_mean(cid, candidates.iter().map(String::as_str));
+                    Some((
+                        format!(
+                            "unknown correlation id {cid}: no trace and no log line in {place} in the last {window}{near}"
+                        ),
+                        true,
+                    ))
+                } else if searched {
+                    Some((
+                        format!(
+                            "no sampled trace for {cid} (the request exists: {lines} log lines)"
+                        ),
+                        false,
+                    ))
+                } else {
+                    Some((
+                        format!("no sampled trace for {cid} (looking for its log lines…)"),
+                        false,
+                    ))
+                }
+            }
+            None => None,
         }
     }
 

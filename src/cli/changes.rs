@@ -22,6 +22,7 @@ pub enum Format {
 }
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct ChangesArgs {
     /// From when: a duration back (15m, 2h, 1d), a time (2026-11-19T13:42:02Z, with an
     /// offset, or HH:MM on the present's date). Default: the window and the baseline (24h15m)
@@ -46,6 +47,7 @@ pub struct ChangesArgs {
 }
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct SuspectsArgs {
     /// The service the anomaly shows at (default: the worst of the region).
     #[arg(long, value_name = "NAME")]
@@ -225,6 +227,28 @@ pub async fn run_suspects(args: &SuspectsArgs, out: &mut impl Write) -> Result<b
         }
         (Origin::Aws, Some(_)) => None,
     };
+    // A service the data does not know is a typo, not "no anomaly".
+    if let Some(s) = &args.service {
+        let mut known: Vec<String> = h
+            .cfg
+            .services
+            .iter()
+            .filter(|c| c.regions.is_empty() || c.regions.contains(&region))
+            .map(|c| c.name.clone())
+            .collect();
+        if let Some(m) = snap.as_ref().and_then(|m| m.regions.get(&region)) {
+            known.extend(m.services.keys().cloned());
+        }
+        known.sort();
+        known.dedup();
+        if !known.is_empty() && !known.contains(s) {
+            let near = crate::app::prompt::did_you_mean(s, known.iter().map(String::as_str));
+            return Err(format!(
+                "unknown service {s} in {region}{near}: its services are {}",
+                known.join(", ")
+            ));
+        }
+    }
     let found: Option<Anomaly> = match &args.onset {
         Some(text) => {
             let day = now.or_else(|| changes.first().map(|c| c.at)).unwrap_or(0);

@@ -21,6 +21,7 @@ pub enum Format {
 }
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct LogsArgs {
     /// The request's correlation id.
     #[arg(long, value_name = "ID")]
@@ -137,10 +138,13 @@ pub fn region_failure(region: &str, e: &crate::source::SourceError) -> String {
 pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, String> {
     let super::Headless { mut cfg, scenario, regions, evidence, mode, redactor } =
         super::headless(&args.cockpit, &args.source, super::Kind::Logs)?;
+    // The trace source says whether a request without log lines exists (AWS: built then).
+    let mut traces: Option<super::AnyTraces> = None;
     let (source, now) = match (mode, scenario) {
         (super::Mode::Evidence, _) => {
             let ev = super::load_evidence(&cfg, &evidence)?;
             let end = ev.end();
+            traces = ev.traces.clone().map(super::AnyTraces::File);
             match &ev.logs {
                 Some(l) => (AnyLogs::File(l.clone()), end),
                 None => return Err("the evidence has no log files (--logs, --source)".into()),
@@ -148,6 +152,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
         }
         (super::Mode::Demo, Some(sc)) => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
+            traces = Some(super::AnyTraces::Sim(sources.0.clone()));
             (AnyLogs::Sim(sources.0), Some(clock.now()))
         }
         _ => {
@@ -208,6 +213,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
         region: None,
         service: None,
         correlation_id: args.correlation_id.clone(),
+        more_correlation_ids: Vec::new(),
         text: args.grep.clone(),
         range: None,
     });
@@ -257,11 +263,32 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
             };
             format!(" between {} and {} UTC", t(from), t(to))
         });
-        eprintln!(
-            "warroom logs: no lines{what} in {}{}",
-            answered.join(", "),
-            when.unwrap_or_default()
-        );
+        let exists = match &args.correlation_id {
+            Some(c) if !answered.is_empty() => {
+                if traces.is_none() && mode == super::Mode::Aws {
+                    traces = Some(super::aws_traces(&cfg).await);
+                }
+                let key = crate::source::TraceKey::CorrelationId(c.clone());
+                match &traces {
+                    Some(t) => super::trace::has_trace(t, &regions, key, from, to).await,
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let where_ = format!("{}{}", answered.join(", "), when.unwrap_or_default());
+        match (exists, &args.correlation_id) {
+            (Some(false), Some(c)) if args.grep.is_none() => eprintln!(
+                "warroom logs: unknown correlation id {}: no log line and no trace in {where_}",
+                crate::ui::sanitize(c)
+            ),
+            (Some(true), Some(c)) => eprintln!(
+                "warroom logs: the request {} has a trace but wrote no log lines{} in {where_}",
+                crate::ui::sanitize(c),
+                if args.grep.is_some() { " matching --grep" } else { "" }
+            ),
+            _ => eprintln!("warroom logs: no lines{what} in {where_}"),
+        }
     }
     if !failed.is_empty() {
         eprintln!(

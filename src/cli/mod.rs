@@ -96,6 +96,53 @@ pub struct CockpitArgs {
     /// toggles it in the cockpit).
     #[arg(long)]
     pub redact: bool,
+    /// Leave the mouse to the terminal (its own text selection) instead of clicking rows
+    /// and scrolling panes (`mouse = false` in the config).
+    #[arg(long)]
+    pub no_mouse: bool,
+}
+
+/// Cockpit flags a printing command (`logs`, `trace`, `changes`, `suspects`) has no use
+/// for: left out of its `--help`, refused when given.
+pub const NOT_FOR_PRINTING: &[&str] = &["speed", "theme", "alert", "resume", "present", "no_mouse"];
+/// Cockpit flags an off-screen render (`snapshot`, `report`) has no use for.
+pub const NOT_FOR_RENDERS: &[&str] = &["speed", "alert", "resume", "no_mouse"];
+
+/// Hide the cockpit flags of `ids` from a subcommand's help.
+pub fn hide_flags(ids: &'static [&'static str]) -> impl FnMut(clap::Arg) -> clap::Arg {
+    move |a| {
+        let hide = ids.contains(&a.get_id().as_str());
+        a.hide(hide)
+    }
+}
+
+impl CockpitArgs {
+    /// Refuse the cockpit flags of `ids` that were given to `command`, which does not use
+    /// them (rather than ignoring them).
+    pub fn refuse(&self, command: &str, ids: &[&str]) -> Result<(), String> {
+        let given = [
+            ("speed", "--speed", self.speed.is_some()),
+            ("theme", "--theme", self.theme.is_some()),
+            ("alert", "--alert", self.alert.is_some()),
+            ("resume", "--resume", self.resume),
+            ("present", "--present", self.present),
+            ("no_mouse", "--no-mouse", self.no_mouse),
+        ];
+        let wrong: Vec<&str> = given
+            .iter()
+            .filter(|(id, _, set)| *set && ids.contains(id))
+            .map(|(_, f, _)| *f)
+            .collect();
+        if wrong.is_empty() {
+            return Ok(());
+        }
+        Err(format!(
+            "{} {} for the cockpit: `warroom {command}` does not use {} (see warroom {command} --help)",
+            wrong.join(", "),
+            if wrong.len() == 1 { "is" } else { "are" },
+            if wrong.len() == 1 { "it" } else { "them" }
+        ))
+    }
 }
 
 /// Presenting and redaction as the flags and the config ask.
@@ -108,6 +155,7 @@ pub fn dress(
     app.present = args.present;
     app.redactor = redactor.clone();
     app.redacting = cfg.redact.on;
+    app.mouse = cfg.mouse && !args.no_mouse;
 }
 
 pub(crate) fn parse_at(s: &str) -> Result<i64, String> {
@@ -253,6 +301,12 @@ pub struct Headless {
 /// Resolve a headless command's flags: `--source demo|aws|PATH…` over the config. Paths are
 /// evidence of the command's own kind (`kind`), as are the cockpit's evidence flags.
 pub fn headless(cockpit: &CockpitArgs, source: &[String], kind: Kind) -> Result<Headless, String> {
+    let command = match kind {
+        Kind::Logs => "logs",
+        Kind::Traces => "trace",
+        Kind::Changes => "changes",
+    };
+    cockpit.refuse(command, NOT_FOR_PRINTING)?;
     let mut cockpit = cockpit.clone();
     for s in source {
         match s.as_str() {
@@ -827,6 +881,9 @@ pub async fn run_cockpit(mut args: CockpitArgs) -> anyhow::Result<()> {
             App::new(cfg.boundary.clone(), clock, keymap.clone(), info, cfg.window, cfg.baseline)
                 .with_log_store(cfg.log_capacity, cfg.line_parser());
         dress(&mut app, &args, &cfg, &redactor);
+        if let Some(dir) = crate::dirs::history_dir() {
+            app.history = crate::app::History::load(&dir);
+        }
         // CloudTrail files hold the global services' events of us-east-1 as well.
         app.changes.read_global = !evidence.changes.is_empty();
         start_region(&mut app, args.region.as_deref())?;

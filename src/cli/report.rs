@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_RENDERS)))]
 pub struct ReportArgs {
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "FILE")]
@@ -20,6 +21,7 @@ pub struct ReportArgs {
 
 /// The report's text.
 pub fn run(args: &ReportArgs) -> Result<String, String> {
+    args.cockpit.refuse("report", super::NOT_FOR_RENDERS)?;
     let (mut app, _) = super::snapshot::replay(&args.cockpit, &args.keys, 48)?;
     if !args.fresh {
         match crate::dirs::load_journal() {

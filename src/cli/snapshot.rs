@@ -8,6 +8,7 @@ use crate::ui::export;
 use std::path::PathBuf;
 
 #[derive(Clone, Debug, clap::Args)]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_RENDERS)))]
 pub struct SnapshotArgs {
     /// Output file: .svg, .html or .txt.
     #[arg(long, value_name = "FILE")]
@@ -127,7 +128,7 @@ pub async fn serve_sources<S: crate::tui::Sources>(
     sources: &S,
     effects: Vec<Effect>,
 ) {
-    use crate::source::{LogQuery, LogSource, MetricsSource, RequestSource};
+    use crate::source::{LogSource, MetricsSource, RequestSource};
     let mut queue: std::collections::VecDeque<Effect> = effects.into();
     while let Some(effect) = queue.pop_front() {
         match effect {
@@ -146,14 +147,7 @@ pub async fn serve_sources<S: crate::tui::Sources>(
             Effect::TailLogs { generation, target: Some(t), from, to, limit } => {
                 let mut batch = LogBatch::default();
                 let mut error = None;
-                for r in &t.regions {
-                    let q = LogQuery {
-                        region: r.clone(),
-                        correlation_id: t.correlation_id.clone(),
-                        from,
-                        to,
-                        limit,
-                    };
+                for q in t.queries(from, to, limit) {
                     match sources.logs().fetch(q).await {
                         Ok(b) => {
                             batch.events.extend(b.events);
@@ -197,6 +191,7 @@ pub async fn serve_sources<S: crate::tui::Sources>(
             | Effect::WriteReport(_)
             | Effect::Snapshot(_)
             | Effect::SwitchTheme(_)
+            | Effect::SaveHistory(_)
             | Effect::Quit => {}
         }
     }
@@ -204,6 +199,7 @@ pub async fn serve_sources<S: crate::tui::Sources>(
 
 /// Render and write the snapshot; returns the path written.
 pub fn run(args: &SnapshotArgs) -> Result<PathBuf, String> {
+    args.cockpit.refuse("snapshot", super::NOT_FOR_RENDERS)?;
     let (w, h) = args.size;
     let format = args.out.extension().and_then(|e| e.to_str()).and_then(ScreenFormat::parse);
     let Some(format) = format else {
@@ -233,9 +229,14 @@ pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Resul
             }
             Effect::TailLogs { generation, target: Some(t), from, to, limit } => {
                 let mut batch = LogBatch::default();
-                for r in &t.regions {
-                    let (events, cut) =
-                        engine.logs_matching(r, t.correlation_id.as_deref(), from, to, limit);
+                for q in t.queries(from, to, limit) {
+                    let (events, cut) = engine.logs_matching(
+                        &q.region,
+                        q.correlation_id.as_deref(),
+                        from,
+                        to,
+                        limit,
+                    );
                     batch.events.extend(events);
                     batch.truncated |= cut;
                 }
@@ -286,6 +287,7 @@ pub fn serve_demo(app: &mut App, engine: &Engine, effects: Vec<Effect>) -> Resul
             | Effect::WriteReport(_)
             | Effect::Snapshot(_)
             | Effect::SwitchTheme(_)
+            | Effect::SaveHistory(_)
             | Effect::Quit => {}
         }
     }

@@ -2,7 +2,7 @@
 //! markers) or its parsed trace as JSON; the same sources and layout as the pane.
 
 use super::logs::{Outcome, region_failure};
-use super::{AnyTraces, CockpitArgs};
+use super::{AnyLogs, AnyTraces, CockpitArgs};
 use crate::analysis::fmt_ms;
 use crate::analysis::waterfall::{layout, marker};
 use crate::model::{Trace, TraceSummary, format_hms};
@@ -22,6 +22,7 @@ pub enum Format {
 
 #[derive(Clone, Debug, clap::Args)]
 #[group(id = "key", required = true, multiple = false, args = ["correlation_id", "trace_id"])]
+#[command(mut_args(super::hide_flags(super::NOT_FOR_PRINTING)))]
 pub struct TraceArgs {
     /// The request's correlation id.
     #[arg(long, value_name = "ID")]
@@ -44,6 +45,89 @@ pub struct TraceArgs {
     pub format: Format,
     #[command(flatten)]
     pub cockpit: CockpitArgs,
+}
+
+/// How many log lines a request wrote in the regions (`None`: no region could say).
+async fn log_lines_of(
+    logs: &AnyLogs,
+    regions: &[String],
+    cid: &str,
+    from: crate::model::Millis,
+    to: crate::model::Millis,
+) -> Option<usize> {
+    use crate::source::{LogQuery, LogSource};
+    let mut n = None;
+    for r in regions {
+        let q = LogQuery {
+            region: r.clone(),
+            correlation_id: Some(cid.to_string()),
+            from,
+            to,
+            limit: 1000,
+        };
+        if let Ok(b) = logs.fetch(q).await {
+            // The source's pattern may be loose: count the request's own lines.
+            let own = b.events.iter().filter(|e| match &e.correlation_id {
+                Some(c) => c == cid,
+                None => e.raw.contains(cid),
+            });
+            *n.get_or_insert(0) += own.count();
+        }
+    }
+    n
+}
+
+/// `between … and … UTC`, or `in the evidence` when it has no bounds.
+pub fn range_text(from: crate::model::Millis, to: crate::model::Millis, bounded: bool) -> String {
+    use crate::model::Millis;
+    let t = |m: Millis| {
+        if m <= Millis::MIN / 4 || m >= Millis::MAX / 4 {
+            "…".to_string()
+        } else {
+            crate::model::format_datetime(m)
+        }
+    };
+    if bounded {
+        format!("between {} and {} UTC", t(from), t(to))
+    } else {
+        "in the evidence".into()
+    }
+}
+
+/// Whether a request has a trace in the regions: `Some(true)` found, `Some(false)` no
+/// region has it, `None` no region could say.
+pub async fn has_trace(
+    traces: &AnyTraces,
+    regions: &[String],
+    key: TraceKey,
+    from: crate::model::Millis,
+    to: crate::model::Millis,
+) -> Option<bool> {
+    let mut answered = None;
+    for r in regions {
+        let q = TraceQuery {
+            region: r.clone(),
+            key: key.clone(),
+            from,
+            to,
+            service: None,
+            operation: None,
+        };
+        match traces.trace(q).await {
+            Ok(l) if l.trace.is_some() => return Some(true),
+            Ok(l) => {
+                let id = match &key {
+                    TraceKey::CorrelationId(c) | TraceKey::TraceId(c) => c,
+                };
+                if l.similar.iter().any(|s| s.correlation_id.as_ref() == Some(id)) {
+                    return Some(true);
+                }
+                answered = Some(false);
+            }
+            Err(_) => {}
+        }
+    }
+    answered
 }
 
 /// The waterfall as text, one span a line.
@@ -114,25 +198,29 @@ pub fn similar_text(similar: &[TraceSummary]) -> String {
 pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, String> {
     let super::Headless { mut cfg, scenario, regions, evidence, mode, redactor } =
         super::headless(&args.cockpit, &args.source, super::Kind::Traces)?;
-    let (source, now) = match (mode, scenario) {
+    // The log source too: whether a request without a trace exists at all.
+    let (source, logs, now) = match (mode, scenario) {
         (super::Mode::Evidence, _) => {
             let ev = super::load_evidence(&cfg, &evidence)?;
             let end = ev.end();
+            let logs = ev.logs.clone().map(AnyLogs::File);
             match &ev.traces {
-                Some(t) => (AnyTraces::File(t.clone()), end),
+                Some(t) => (AnyTraces::File(t.clone()), logs, end),
                 None => return Err("the evidence has no trace files (--traces, --source)".into()),
             }
         }
         (super::Mode::Demo, Some(sc)) => {
             let (sources, clock, _) = super::demo(sc, &cfg.boundary, cfg.at, 0.0, cfg.seed);
-            (AnyTraces::Sim(sources.0), Some(clock.now()))
+            let logs = Some(AnyLogs::Sim(sources.0.clone()));
+            (AnyTraces::Sim(sources.0), logs, Some(clock.now()))
         }
         _ => {
             super::check_aws_profile(&cfg).await?;
             if let Some(line) = super::aws_discover(&mut cfg).await {
                 eprintln!("warroom: {line}");
             }
-            (super::aws_traces(&cfg).await, Some(crate::tui::wall_now()))
+            let logs = Some(super::aws_logs(&cfg).await);
+            (super::aws_traces(&cfg).await, logs, Some(crate::tui::wall_now()))
         }
     };
     let evidence_mode = mode == super::Mode::Evidence;
@@ -188,9 +276,46 @@ pub async fn run(args: &TraceArgs, out: &mut impl Write) -> Result<Outcome, Stri
         let what = match &key {
             TraceKey::CorrelationId(c) | TraceKey::TraceId(c) => c,
         };
-        eprintln!("warroom trace: no sampled trace for {}", sanitize(what));
+        crate::source::order_similar(&mut found.similar);
+        let similar_ids = found.similar.iter().filter_map(|s| s.correlation_id.as_deref());
+        let lines = match (&key, &logs) {
+            (TraceKey::CorrelationId(c), Some(l)) => log_lines_of(l, &regions, c, from, to).await,
+            _ => None,
+        };
+        let place = format!("{} {}", regions.join(", "), range_text(from, to, now.is_some()));
+        match (&key, lines) {
+            (TraceKey::CorrelationId(c), Some(0))
+                if !found.similar.iter().any(|s| s.correlation_id.as_deref() == Some(c)) =>
+            {
+                let near = crate::app::prompt::did_you_mean(c, similar_ids);
+                eprintln!(
+                    "warroom trace: unknown correlation id {}: no trace and no log line in {}{}",
+                    sanitize(c),
+                    place,
+                    sanitize(&near)
+                );
+            }
+            (TraceKey::CorrelationId(c), Some(n)) => eprintln!(
+                "warroom trace: no sampled trace for {} (the request exists: {n} log lines in {place})",
+                sanitize(c)
+            ),
+            (TraceKey::TraceId(t), _) => {
+                let near = crate::app::prompt::did_you_mean(
+                    t,
+                    found.similar.iter().map(|s| s.trace_id.as_str()),
+                );
+                eprintln!(
+                    "warroom trace: no trace has the id {} in {place}{}",
+                    sanitize(t),
+                    sanitize(&near)
+                );
+            }
+            _ => eprintln!("warroom trace: no sampled trace for {}", sanitize(what)),
+        }
         if !found.similar.is_empty() {
-            eprintln!("similar traces (failing first; open one with --trace-id):");
+            eprintln!(
+                "similar traces (failing first, then oldest first; open one with --trace-id):"
+            );
             eprint!("{}", similar_text(&found.similar));
         }
         if !failed.is_empty() {

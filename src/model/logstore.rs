@@ -24,7 +24,10 @@ pub struct LogFilter {
     /// Exact correlation id (as the line's correlation field says, or anywhere in a line
     /// without one).
     pub correlation_id: Option<String>,
-    /// Free text, smart case: case-insensitive unless it contains a capital.
+    /// More correlation ids: a line of any of them passes.
+    pub more_correlation_ids: Vec<String>,
+    /// Free text, smart case: case-insensitive unless it contains a capital; `a|b` for
+    /// either, `re:EXPR` for a regular expression (see [`Needle`]).
     pub text: Option<String>,
     /// Only lines in `[from, to)` (a span's time, from the waterfall).
     pub range: Option<(Millis, Millis)>,
@@ -33,7 +36,12 @@ pub struct LogFilter {
 impl LogFilter {
     /// The terms to highlight in shown lines.
     pub fn terms(&self) -> Vec<&str> {
-        self.correlation_id.iter().chain(self.text.iter()).map(String::as_str).collect()
+        self.correlation_ids().chain(self.text.as_deref()).collect()
+    }
+
+    /// Every correlation id of the filter, in order.
+    pub fn correlation_ids(&self) -> impl Iterator<Item = &str> {
+        self.correlation_id.iter().chain(&self.more_correlation_ids).map(String::as_str)
     }
 
     /// Whether one event passes, with the same rules as the store's view.
@@ -106,7 +114,7 @@ pub fn cid_hash(s: &str) -> u64 {
 struct Matcher {
     region: Option<String>,
     service: Option<String>,
-    cid: Option<(u64, memchr::memmem::Finder<'static>)>,
+    cids: Vec<(u64, memchr::memmem::Finder<'static>)>,
     text: Option<Needle>,
     range: Option<(Millis, Millis)>,
 }
@@ -116,10 +124,10 @@ impl Matcher {
         Matcher {
             region: f.region.clone(),
             service: f.service.clone(),
-            cid: f
-                .correlation_id
-                .as_deref()
-                .map(|c| (cid_hash(c), memchr::memmem::Finder::new(c.as_bytes()).into_owned())),
+            cids: f
+                .correlation_ids()
+                .map(|c| (cid_hash(c), memchr::memmem::Finder::new(c.as_bytes()).into_owned()))
+                .collect(),
             text: f.text.as_deref().filter(|t| !t.is_empty()).map(Needle::new),
             range: f.range,
         }
@@ -135,8 +143,10 @@ impl Matcher {
         self.service.as_deref().is_none_or(|x| x == s)
     }
     fn line_ok(&self, cid: u64, raw: &str) -> bool {
-        if let Some((h, finder)) = &self.cid {
-            let ok = if cid == 0 { finder.find(raw.as_bytes()).is_some() } else { cid == *h };
+        if !self.cids.is_empty() {
+            let ok = self.cids.iter().any(|(h, finder)| {
+                if cid == 0 { finder.find(raw.as_bytes()).is_some() } else { cid == *h }
+            });
             if !ok {
                 return false;
             }
@@ -146,6 +156,8 @@ impl Matcher {
 }
 
 /// A free-text term, searched with smart case: case-insensitive unless it has a capital.
+/// `a|b` finds either term (each trimmed); `re:EXPR` is a regular expression, smart case too.
+/// An expression that does not compile finds nothing ([`Needle::check`] says why).
 #[derive(Clone, Debug)]
 pub struct Needle {
     len: usize,
@@ -155,27 +167,69 @@ pub struct Needle {
     folded: Option<regex_automata::meta::Regex>,
 }
 
+/// A literal term as a regular expression.
+fn escape(term: &str) -> String {
+    term.chars()
+        .flat_map(|c| {
+            let esc = c.is_ascii_punctuation() || c.is_whitespace();
+            esc.then_some('\\').into_iter().chain(std::iter::once(c))
+        })
+        .collect()
+}
+
+/// The regular expression of a filter with `|` or `re:`; `None` for one literal term.
+fn pattern(term: &str) -> Option<String> {
+    if let Some(re) = term.strip_prefix("re:") {
+        return Some(re.to_string());
+    }
+    if !term.contains('|') {
+        return None;
+    }
+    let parts: Vec<String> =
+        term.split('|').map(str::trim).filter(|t| !t.is_empty()).map(escape).collect();
+    Some(if parts.is_empty() { escape(term) } else { parts.join("|") })
+}
+
+fn build(expr: &str, ignore_case: bool) -> Result<regex_automata::meta::Regex, String> {
+    regex_automata::meta::Regex::builder()
+        .syntax(regex_automata::util::syntax::Config::new().case_insensitive(ignore_case))
+        .build(expr)
+        .map_err(|e| {
+            // The innermost error's last line says what is wrong (`error: unclosed group`).
+            let mut inner: &dyn std::error::Error = &e;
+            while let Some(next) = inner.source() {
+                inner = next;
+            }
+            let text = inner.to_string();
+            let last = text.lines().last().unwrap_or_default();
+            last.strip_prefix("error: ").unwrap_or(last).to_string()
+        })
+}
+
 impl Needle {
     pub fn new(term: &str) -> Self {
         let ignore_case = !term.chars().any(char::is_uppercase);
-        let folded = ignore_case
-            .then(|| {
-                let escaped: String = term
-                    .chars()
-                    .flat_map(|c| {
-                        let esc = c.is_ascii_punctuation() || c.is_whitespace();
-                        esc.then_some('\\').into_iter().chain(std::iter::once(c))
-                    })
-                    .collect();
-                regex_automata::meta::Regex::builder()
-                    .syntax(regex_automata::util::syntax::Config::new().case_insensitive(true))
-                    .build(&escaped)
-                    .ok()
-            })
-            .flatten();
+        if let Some(expr) = pattern(term) {
+            let re = build(&expr, ignore_case).ok();
+            // An expression that matches the empty string would mark nothing and find all.
+            let len = if re.is_some() { usize::MAX } else { 1 };
+            return Needle { len, exact: None, folded: re };
+        }
+        let folded = ignore_case.then(|| build(&escape(term), true).ok()).flatten();
         let exact =
             folded.is_none().then(|| memchr::memmem::Finder::new(term.as_bytes()).into_owned());
         Needle { len: term.len(), exact, folded }
+    }
+
+    /// Whether a filter's text is usable: a `re:` expression must compile.
+    pub fn check(term: &str) -> Result<(), String> {
+        match term.strip_prefix("re:") {
+            Some("") => Err("re: needs a regular expression after it".into()),
+            Some(re) => build(re, !term.chars().any(char::is_uppercase)).map(|_| ()).map_err(|e| {
+                format!("re:{re} is not a regular expression: {}", e.lines().last().unwrap_or(""))
+            }),
+            None => Ok(()),
+        }
     }
 
     /// Byte range of the first match in `hay`.
@@ -530,6 +584,42 @@ mod tests {
             );
         }
         s
+    }
+
+    #[test]
+    fn several_correlation_ids_and_text_with_or_and_regex() {
+        let mut s = store(100);
+        let ids = |a: &str, more: &[&str]| LogFilter {
+            correlation_id: Some(a.into()),
+            more_correlation_ids: more.iter().map(|m| m.to_string()).collect(),
+            ..Default::default()
+        };
+        s.set_filter(ids("c-1", &["c-2"]));
+        assert_eq!(s.shown(), 6, "lines of either request"); // 1,2,4,5,7,8
+        s.set_filter(ids("c-1", &["c-nope"]));
+        assert_eq!(s.shown(), 3);
+        let text = |t: &str| LogFilter { text: Some(t.into()), ..Default::default() };
+        s.push_raw(&line(BASE + 20, "eu-west-1", "api", "c-5", "timeout"), LineContext::default());
+        s.set_filter(text("failed|timeout"));
+        assert_eq!(s.shown(), 2, "either term");
+        s.set_filter(text(" failed | | "));
+        assert_eq!(s.shown(), 1, "terms are trimmed and blanks dropped");
+        s.set_filter(text("re:^\\{.*\"c-[12]\".*handled"));
+        assert_eq!(s.shown(), 5, "a regular expression over the line");
+        s.set_filter(text("re:PUBLISH"));
+        assert_eq!(s.shown(), 0, "smart case in expressions too");
+        s.set_filter(text("re:(?i)PUBLISH"));
+        assert_eq!(s.shown(), 1);
+        s.set_filter(text("re:(unclosed"));
+        assert_eq!(s.shown(), 0, "a bad expression finds nothing");
+        let e = Needle::check("re:(unclosed").unwrap_err();
+        assert!(e.contains("not a regular expression: unclosed group"), "{e}");
+        assert!(Needle::check("re:").is_err());
+        assert!(Needle::check("a|b").is_ok());
+        assert_eq!(Needle::new("fail|time").ranges("it failed: timeout"), [(3, 7), (11, 15)]);
+        assert!(Needle::new("re:x*").ranges("abc").is_empty(), "empty matches mark nothing");
+        let f = ids("c-1", &["c-2"]);
+        assert_eq!(f.terms(), ["c-1", "c-2"]);
     }
 
     #[test]

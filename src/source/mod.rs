@@ -285,6 +285,14 @@ pub trait TraceSource: Send + Sync + 'static {
     -> impl Future<Output = Result<TraceLookup, SourceError>> + Send;
 }
 
+/// The order similar traces are listed in, whatever the source: failing first, then oldest
+/// first (ties by trace id), so the list stays put as the clock moves.
+pub fn order_similar(similar: &mut [crate::model::TraceSummary]) {
+    similar.sort_by(|a, b| {
+        b.failed().cmp(&a.failed()).then(a.start.cmp(&b.start)).then(a.trace_id.cmp(&b.trace_id))
+    });
+}
+
 /// A request's trace looked for in `regions` in turn: the first region that has it, else the
 /// similar traces the first region offered; an error only when nothing was found and a
 /// region failed.

@@ -53,8 +53,36 @@ fn widths(width: usize) -> [usize; 4] {
     if width >= 120 { [15, 29, 26, 24] } else { [13, 25, 20, 18] }
 }
 
-fn row(c: &Change, width: usize) -> String {
-    let [rw, ew, sw, iw] = widths(width);
+/// The columns for these changes: the base widths, and the room left over given to the
+/// columns whose text is cut (event, resource, who, region), up to what they need.
+fn widths_for<'a>(width: usize, changes: impl Iterator<Item = &'a Change>) -> [usize; 4] {
+    let mut w = widths(width);
+    let mut need = [0usize; 4];
+    let mut service = 0;
+    for c in changes {
+        let cells = [
+            c.region.chars().count(),
+            c.event.chars().count(),
+            short_resource(&c.resource).chars().count(),
+            c.identity.short().chars().count(),
+        ];
+        for (n, cell) in need.iter_mut().zip(cells) {
+            *n = (*n).max((cell + 1).min(60));
+        }
+        service = service.max(c.service.as_deref().map_or(1, |s| s.chars().count()).min(30));
+    }
+    let used = 10 + w.iter().sum::<usize>() + service;
+    let mut free = width.saturating_sub(used);
+    for i in [1, 2, 3, 0] {
+        let more = need[i].saturating_sub(w[i]).min(free);
+        w[i] += more;
+        free -= more;
+    }
+    w
+}
+
+fn row(c: &Change, width: usize, w: [usize; 4]) -> String {
+    let [rw, ew, sw, iw] = w;
     let text = format!(
         "{:<9} {:<rw$} {:<ew$} {:<sw$} {:<iw$} {}",
         format_hms(c.at),
@@ -136,10 +164,11 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     if cp.loading {
         lines.push(Line::styled(" reading the audit trail…", theme.muted()));
     }
+    let cols = widths_for(width, cp.shown().map(|(_, c)| c));
     lines.push(Line::styled(
         fit(
             &{
-                let [rw, ew, sw, iw] = widths(width);
+                let [rw, ew, sw, iw] = cols;
                 format!(
                     "{:<9} {:<rw$} {:<ew$} {:<sw$} {:<iw$} {}",
                     "TIME", "REGION", "EVENT", "RESOURCE", "WHO", "SERVICE"
@@ -157,6 +186,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     let top = (cp.selected + 1).saturating_sub(body);
     let focused = app.focus == Focus::Changes;
     for (i, c) in shown.iter().enumerate().skip(top).take(body) {
+        let y = list.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((Focus::Changes, y, i));
         let style = if focused && i == cp.selected {
             theme.selection()
         } else if c.read_only {
@@ -164,7 +195,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         } else {
             theme.text()
         };
-        lines.push(Line::styled(row(&view(c, false), width), style));
+        lines.push(Line::styled(row(&view(c, false), width, cols), style));
     }
     f.render_widget(Paragraph::new(lines), list);
     if let (Some(d), Some(c)) = (detail, cp.selected_change()) {

@@ -58,14 +58,20 @@ pub fn title(app: &App) -> String {
         },
     };
     parts.push(scope);
-    if let Some(c) = &lp.correlation_id {
-        parts.push(format!("cid {c}"));
+    match lp.correlation_ids.as_slice() {
+        [] => {}
+        [c] => parts.push(format!("cid {c}")),
+        many => {
+            let each: Vec<String> =
+                many.iter().enumerate().map(|(i, c)| format!("{} {c}", i + 1)).collect();
+            parts.push(format!("cids {}", each.join(", ")));
+        }
     }
     if let Some(t) = &lp.text {
         parts.push(format!("/{t}"));
     }
     if let Some((from, to)) = lp.range {
-        parts.push(format!("{}–{}", time_ms(from), time_ms(to)));
+        parts.push(format!("span {}–{}", time_ms(from), time_ms(to)));
     }
     parts.push(if lp.follow { "FOLLOWING".into() } else { "PAUSED (f follows)".into() });
     parts.push(format!(
@@ -82,6 +88,20 @@ pub fn title(app: &App) -> String {
     }
     let title = format!(" {} ", parts.join(" · "));
     sanitize(&crate::redact::text(app.redaction(), &title))
+}
+
+/// The colour of the `i`th correlation id followed.
+pub fn id_style(theme: &Theme, i: usize) -> Style {
+    use crate::analysis::Health;
+    let styles = [
+        theme.accent(),
+        theme.warn(),
+        theme.health(Health::Normal),
+        theme.title(),
+        theme.health(Health::Critical),
+        theme.health(Health::Degraded),
+    ];
+    styles[i % styles.len()].add_modifier(ratatui::style::Modifier::BOLD)
 }
 
 /// Spans of `text` with the terms highlighted.
@@ -155,7 +175,14 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     let [tw, rw, sw, lw] = if narrow { [9, 11, 16, 6] } else { [14, 16, 26, 7] };
     let mut lines = vec![Line::styled(
         fit(
-            &format!("{:<tw$}{:<rw$}{:<sw$}{:<lw$}MESSAGE", "TIME", "REGION", "SERVICE", "LEVEL"),
+            &format!(
+                "{}{:<tw$}{:<rw$}{:<sw$}{:<lw$}MESSAGE",
+                if lp.correlation_ids.len() > 1 { "  " } else { "" },
+                "TIME",
+                "REGION",
+                "SERVICE",
+                "LEVEL"
+            ),
             width,
         ),
         theme.muted(),
@@ -178,7 +205,15 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
                 lp.store.filtered_out()
             )
         } else {
-            "no lines yet".into()
+            match lp.correlation_ids.as_slice() {
+                [] => "no lines yet".into(),
+                ids => format!(
+                    "{} wrote no log lines in the last {} ({})",
+                    if ids.len() == 1 { "this request" } else { "these requests" },
+                    crate::config::window_name(app.window),
+                    ids.join(", ")
+                ),
+            }
         };
         lines.push(Line::styled(format!(" {why}"), theme.muted()));
     }
@@ -199,6 +234,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
     let skip = lp.store.parser().correlation_fields.clone();
     let red = app.redaction();
     for i in top..(top + body).min(n) {
+        let y = list.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((Focus::Logs, y, i));
         let Some(mut e) = lp.store.event(i) else { continue };
         if let Some(r) = red {
             e = r.event(&e);
@@ -212,7 +249,20 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         let mark = theme.accent().add_modifier(ratatui::style::Modifier::REVERSED);
         let (message, fields) = row_text(&e, &skip);
         let time = if narrow { format_hms(e.at) } else { time_ms(e.at) };
-        let mut spans = vec![
+        let mut spans = Vec::new();
+        // Several requests followed: each line says whose it is, by number and colour.
+        if lp.correlation_ids.len() > 1 {
+            let i = e
+                .correlation_id
+                .as_deref()
+                .and_then(|c| lp.correlation_ids.iter().position(|x| x == c))
+                .or_else(|| lp.correlation_ids.iter().position(|x| e.raw.contains(x.as_str())));
+            spans.push(match i {
+                Some(i) => Span::styled(format!("{} ", (i + 1) % 10), id_style(theme, i)),
+                None => Span::styled("  ", muted),
+            });
+        }
+        spans.extend([
             Span::styled(format!("{time:<tw$}"), muted),
             Span::styled(format!("{:<rw$}", fit(&sanitize(&e.region), rw - 1)), base),
             Span::styled(
@@ -223,7 +273,7 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
                 format!("{:<lw$}", e.level.name()),
                 if selected { base } else { theme.severity(e.level) },
             ),
-        ];
+        ]);
         spans.extend(highlighted(&message, &terms, base, mark));
         spans.push(Span::styled("  ", base));
         spans.extend(highlighted(&fields, &terms, muted, mark));

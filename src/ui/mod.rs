@@ -114,9 +114,46 @@ pub fn suspect_line(app: &App) -> Option<String> {
     Some(sanitize(&crate::redact::text(app.redaction(), &line)))
 }
 
+/// The SUSPECT line in `width` columns: what changed, when and who made it are kept; the
+/// reasons between go first, then the call's name (`UpdateFunctionConfiguration by x`
+/// keeps `by x`).
+pub fn fit_suspect(line: &str, width: usize) -> String {
+    if line.chars().count() <= width {
+        return fit(line, width);
+    }
+    let parts: Vec<&str> = line.split(" · ").collect();
+    let (head, rest) = parts.split_first().map(|(h, r)| (*h, r)).unwrap_or((line, &[]));
+    let who = rest.iter().rev().find(|p| p.contains(" by ")).copied();
+    let Some(who) = who else { return fit(line, width) };
+    let mut middle: Vec<&str> = rest.iter().copied().filter(|p| *p != who).collect();
+    let build = |middle: &[&str], who: &str| {
+        let mut v = vec![head];
+        v.extend(middle);
+        v.push(who);
+        v.join(" · ")
+    };
+    while !middle.is_empty() && build(&middle, who).chars().count() > width {
+        middle.pop();
+    }
+    let text = build(&middle, who);
+    if text.chars().count() <= width {
+        return fit(&text, width);
+    }
+    // Still too long: the call's name goes, who made it stays.
+    let by = who.find(" by ").map(|i| &who[i + 1..]).unwrap_or(who);
+    let text = build(&[], by);
+    if text.chars().count() <= width {
+        return fit(&text, width);
+    }
+    // And a role's session is named by the session alone (`by deploy-bot`).
+    let short = by.rsplit_once('/').map(|(_, s)| format!("by {s}"));
+    fit(&build(&[], short.as_deref().unwrap_or(by)), width)
+}
+
 /// The whole screen.
 pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     let area = f.area();
+    *app.hits.borrow_mut() = Default::default();
     // The verdict is the line that matters most: wrap it rather than cut it.
     let verdict_rows =
         if app.verdict.text.chars().count() + 1 > area.width as usize { 2 } else { 1 };
@@ -139,11 +176,12 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     draw_header(f, header, app, theme);
     if let Some(s) = suspect {
         f.render_widget(
-            Paragraph::new(Line::styled(fit(&s, area.width as usize), theme.warn())),
+            Paragraph::new(Line::styled(fit_suspect(&s, area.width as usize), theme.warn())),
             suspect_area,
         );
     }
     draw_breadcrumb(f, crumb, app, theme);
+    app.hits.borrow_mut().crumb = Some(crumb);
     f.render_widget(
         Paragraph::new(Line::styled(
             format!(" {}", crate::redact::text(app.redaction(), &app.verdict.text)),
@@ -159,6 +197,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     };
     // Zoomed (presenting): the focused pane takes the whole body.
     if app.zoom {
+        app.hits.borrow_mut().panes.push((app.focus, body));
         match app.focus {
             crate::app::Focus::Main => draw_main(f, body),
             crate::app::Focus::Logs => logs::draw(f, body, app, theme, wall_now),
@@ -169,7 +208,7 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     }
     draw_status(f, status, app, theme);
     draw_keys(f, keys, app, theme);
-    if app.mode == Mode::Help {
+    if app.mode.shows_help() {
         draw_help(f, area, app, theme);
     }
     if app.mode == Mode::Timeline {
@@ -190,6 +229,7 @@ fn draw_panes(
     let [pane, log_pane] =
         Layout::vertical([Constraint::Length(main_h), Constraint::Min(0)]).areas(body);
     draw_main(f, pane);
+    app.hits.borrow_mut().panes.push((crate::app::Focus::Main, pane));
     // The log tail and the change feed share the lower part: side by side when there is
     // room, else the one with the focus.
     if log_pane.width >= 200 {
@@ -197,10 +237,15 @@ fn draw_panes(
             Layout::horizontal([Constraint::Percentage(56), Constraint::Min(0)]).areas(log_pane);
         logs::draw(f, l, app, theme, wall_now);
         changes::draw(f, c, app, theme, wall_now);
+        let mut hits = app.hits.borrow_mut();
+        hits.panes.push((crate::app::Focus::Logs, l));
+        hits.panes.push((crate::app::Focus::Changes, c));
     } else if app.focus == crate::app::Focus::Changes {
         changes::draw(f, log_pane, app, theme, wall_now);
+        app.hits.borrow_mut().panes.push((crate::app::Focus::Changes, log_pane));
     } else {
         logs::draw(f, log_pane, app, theme, wall_now);
+        app.hits.borrow_mut().panes.push((crate::app::Focus::Logs, log_pane));
     }
 }
 
@@ -286,12 +331,8 @@ fn age(ms: Millis) -> String {
 }
 
 fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let line = if let Some((prompt, input)) = app.mode.input() {
-        Line::from(vec![
-            Span::styled(prompt, theme.accent()),
-            Span::styled(sanitize(input), theme.text()),
-            Span::styled("█", theme.muted()),
-        ])
+    let line = if let Some(p) = app.mode.input() {
+        prompt_line(p, area.width as usize, theme)
     } else if app.present {
         // What is being shown, for whoever joins the call late; then the last message.
         let mut spans = vec![Span::styled(
@@ -325,6 +366,32 @@ fn draw_status(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     f.render_widget(Paragraph::new(line), area);
 }
 
+/// A prompt with its text, the cursor (a reversed cell) and a selection (reversed text),
+/// scrolled so the cursor stays in view.
+fn prompt_line(p: &crate::app::Prompt, width: usize, theme: &Theme) -> Line<'static> {
+    let label = p.kind.label();
+    let text: Vec<char> = sanitize(&p.line.text()).chars().collect();
+    let cursor = p.line.cursor().min(text.len());
+    let room = width.saturating_sub(label.chars().count() + 1).max(1);
+    let start = (cursor + 1).saturating_sub(room);
+    let visible: String = text.iter().skip(start).take(room).collect();
+    let at = cursor - start;
+    let before: String = visible.chars().take(at).collect();
+    let under: String = visible.chars().nth(at).map(String::from).unwrap_or_else(|| " ".into());
+    let after: String = visible.chars().skip(at + 1).collect();
+    let text_style = if p.line.is_selected() {
+        theme.text().add_modifier(Modifier::REVERSED)
+    } else {
+        theme.text()
+    };
+    Line::from(vec![
+        Span::styled(label, theme.accent()),
+        Span::styled(before, text_style),
+        Span::styled(under, theme.text().add_modifier(Modifier::REVERSED)),
+        Span::styled(after, text_style),
+    ])
+}
+
 /// The metrics source's last error, its age and the age of the data still shown.
 pub fn source_problem(app: &App, wall_now: Millis) -> Option<String> {
     let (e, at) = app.metrics_error.as_ref()?;
@@ -344,10 +411,16 @@ pub fn source_problem(app: &App, wall_now: Millis) -> Option<String> {
 fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let mut spans = vec![Span::raw(" ")];
     if app.mode.input().is_some() {
-        spans.push(Span::styled("enter", theme.accent()));
-        spans.push(Span::styled(" run  ", theme.muted()));
-        spans.push(Span::styled("esc", theme.accent()));
-        spans.push(Span::styled(" cancel", theme.muted()));
+        for (k, what) in [
+            ("enter", "run"),
+            ("esc", "cancel"),
+            ("↑↓", "history"),
+            ("tab", "complete"),
+            ("ctrl-u", "clear"),
+        ] {
+            spans.push(Span::styled(k, theme.accent()));
+            spans.push(Span::styled(format!(" {what}  "), theme.muted()));
+        }
     } else {
         for a in Action::ALL {
             let (Some(hint), Some(k)) = (a.hint(), app.keymap.first(*a)) else { continue };
@@ -360,8 +433,9 @@ fn draw_keys(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 /// The commands of the `:` line, for help.
 pub const COMMANDS: &[(&str, &str)] = &[
-    (":region NAME", "drill into a region of the boundary"),
-    (":cid [ID]", "log tail of one correlation id (no ID clears)"),
+    (":region NAME [SERVICE]", "drill into a region of the boundary (and one of its services)"),
+    (":service NAME", "drill into a service of the region in view (or selected)"),
+    (":cid [ID…]", "log tail of correlation ids, a colour each (spaces or commas; none clears)"),
     (":trace ID", "waterfall of a request: its correlation id or X-Ray trace id"),
     (":read-only", "show or hide read-only events in the change feed"),
     (":timeline", "show or hide the investigation timeline"),
@@ -382,63 +456,215 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":q", "quit"),
 ];
 
-fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// Keys of the input lines (`:`, `c`, `/`), for help and the README.
+pub const PROMPT_KEYS: &[(&str, &str)] = &[
+    ("enter", "run the line"),
+    ("esc, ctrl-c", "cancel"),
+    ("up, down", "earlier and later lines of this prompt's history (kept in the data folder)"),
+    ("tab", "complete a command, region, service, theme, scenario, window or correlation id"),
+    ("left, right", "move the cursor (alt-left, alt-right: a word)"),
+    ("home, end, ctrl-a, ctrl-e", "start, end of the line"),
+    ("ctrl-u", "delete to the start of the line"),
+    ("ctrl-k", "delete to the end of the line"),
+    ("ctrl-w", "delete the word before the cursor"),
+    ("backspace, delete", "delete before, under the cursor (a pre-filled line: all of it)"),
+    ("typing", "replaces a pre-filled line (the current filter); a movement key keeps it"),
+];
+
+/// Mouse actions (off with `--no-mouse` or `mouse = false`), for help and the README.
+pub const MOUSE: &[(&str, &str)] = &[
+    ("click", "select the row and focus its pane (a second click on it drills in)"),
+    ("wheel", "scroll the pane under the pointer"),
+    ("click the breadcrumb", "back up one level"),
+];
+
+/// Keys while help is open.
+pub const HELP_KEYS: &[(&str, &str)] = &[
+    ("up, down, pageup, pagedown, home, end", "scroll help"),
+    ("/", "show only the entries with a text (esc clears it, then closes help)"),
+];
+
+/// One entry of help: keys (or a command) and what they do.
+pub struct HelpEntry {
+    pub keys: String,
+    pub text: String,
+}
+
+/// A titled group of help entries.
+pub struct HelpSection {
+    pub title: &'static str,
+    pub entries: Vec<HelpEntry>,
+}
+
+/// What help lists, filtered by the help search: keys, commands, prompt keys, mouse.
+pub fn help_sections(app: &App) -> Vec<HelpSection> {
     // Only the simulator's clock runs and switches scenarios: elsewhere those keys and
     // commands are left out.
     let demo = app.clock.is_simulated();
-    let mut keys = vec![Line::styled("Keys", theme.accent())];
-    for a in Action::ALL {
-        if !demo && *a == Action::Pause {
-            continue;
-        }
-        let k: Vec<String> = app.keymap.keys(*a).iter().map(|k| k.to_string()).collect();
-        keys.push(Line::from(vec![
-            Span::styled(format!("  {:<20}", fit(&k.join(" "), 19)), theme.accent()),
-            Span::styled(a.describe(), theme.text()),
-        ]));
+    let entry = |k: &str, t: &str| HelpEntry { keys: k.to_string(), text: t.to_string() };
+    let keys = Action::ALL
+        .iter()
+        .filter(|a| demo || **a != Action::Pause)
+        .map(|a| {
+            let k: Vec<String> = app.keymap.keys(*a).iter().map(|k| k.to_string()).collect();
+            entry(&k.join(" "), a.describe())
+        })
+        .collect();
+    let commands = COMMANDS
+        .iter()
+        .filter(|(c, _)| demo || !c.starts_with(":scenario"))
+        .map(|(c, d)| {
+            let d = if demo { d.to_string() } else { d.replace("(demo; evidence: ", "(") };
+            entry(c, &d)
+        })
+        .collect();
+    let list = |l: &[(&str, &str)]| l.iter().map(|(k, t)| entry(k, t)).collect();
+    let mut out = vec![
+        HelpSection { title: "Keys", entries: keys },
+        HelpSection { title: "Commands (:)", entries: commands },
+        HelpSection { title: "In a prompt (:, c, /)", entries: list(PROMPT_KEYS) },
+    ];
+    if app.mouse {
+        out.push(HelpSection { title: "Mouse", entries: list(MOUSE) });
     }
-    let mut commands = vec![Line::styled("Commands", theme.accent())];
-    let width = COMMANDS.iter().map(|(c, _)| c.chars().count()).max().unwrap_or(0) + 2;
-    for (c, d) in COMMANDS {
-        if !demo && c.starts_with(":scenario") {
-            continue;
+    out.push(HelpSection { title: "In help", entries: list(HELP_KEYS) });
+    let q = app.help.query.to_lowercase();
+    if !q.is_empty() {
+        for s in out.iter_mut().filter(|s| !s.title.to_lowercase().contains(&q)) {
+            s.entries.retain(|e| {
+                e.keys.to_lowercase().contains(&q) || e.text.to_lowercase().contains(&q)
+            });
         }
-        let d = if demo { d.to_string() } else { d.replace("(demo; evidence: ", "(") };
-        commands.push(Line::from(vec![
-            Span::styled(format!("  {c:<width$}"), theme.accent()),
-            Span::styled(d, theme.text()),
-        ]));
+        out.retain(|s| !s.entries.is_empty());
     }
-    // Keys and commands side by side on a wide screen, one after the other otherwise.
+    out
+}
+
+/// Words of `text` in lines of at most `width` characters (a longer word is cut).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut out: Vec<String> = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let (n, w) = (line.chars().count(), word.chars().count());
+        if n > 0 && n + 1 + w > width {
+            out.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        let mut word = word.to_string();
+        while word.chars().count() > width {
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            if !line.is_empty() {
+                out.push(std::mem::take(&mut line));
+            }
+            out.push(head);
+        }
+        line.push_str(&word);
+    }
+    if !line.is_empty() || out.is_empty() {
+        out.push(line);
+    }
+    out
+}
+
+/// The lines of some help sections in `width` columns: keys in a column, descriptions
+/// wrapped beside them with their indentation kept.
+fn help_column(sections: &[HelpSection], width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut lines = Vec::new();
+    for (i, s) in sections.iter().enumerate() {
+        if i > 0 {
+            lines.push(Line::raw(""));
+        }
+        lines.push(Line::styled(s.title, theme.accent().add_modifier(Modifier::BOLD)));
+        let longest = s.entries.iter().map(|e| e.keys.chars().count()).max().unwrap_or(0);
+        // The key column: as wide as its keys, at most a third of the width.
+        let kw = (longest + 2).min(width / 3).max(8);
+        let tw = width.saturating_sub(kw + 2).max(10);
+        for e in &s.entries {
+            let keys = wrap_words(&e.keys, kw - 1);
+            let text = wrap_words(&e.text, tw);
+            for row in 0..keys.len().max(text.len()) {
+                let k = keys.get(row).map(String::as_str).unwrap_or("");
+                let t = text.get(row).cloned().unwrap_or_default();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("  {}", fit(k, kw)), theme.accent()),
+                    Span::styled(t, theme.text()),
+                ]));
+            }
+        }
+    }
+    lines
+}
+
+fn draw_help(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let sections = help_sections(app);
+    // Keys and the rest side by side on a wide screen, one after the other otherwise.
     let wide = area.width >= 150;
-    let rows = if wide { keys.len().max(commands.len()) } else { keys.len() + commands.len() + 1 };
-    let w = area.width.saturating_sub(4).min(if wide { 200 } else { 100 });
-    let h = area.height.saturating_sub(2).min(rows as u16 + 2);
+    let w = area.width.saturating_sub(2).min(if wide { 210 } else { 110 });
+    let h = area.height.saturating_sub(2);
+    if w < 20 || h < 5 {
+        return;
+    }
     let popup = Rect {
         x: area.x + (area.width - w) / 2,
         y: area.y + (area.height - h) / 2,
         width: w,
         height: h,
     };
-    let block = Block::default()
-        .borders(Borders::ALL)
-        .border_style(theme.border(true))
-        .title(Span::styled(" Help · esc closes ", theme.title()));
+    let inner_w = popup.width.saturating_sub(2) as usize;
+    let columns: Vec<Vec<Line<'static>>> = if wide {
+        let left = inner_w * 52 / 100;
+        let (keys, rest) = sections.split_at(sections.len().min(1));
+        let keys_first = keys.first().is_some_and(|s| s.title == "Keys");
+        if keys_first {
+            vec![help_column(keys, left - 2, theme), help_column(rest, inner_w - left, theme)]
+        } else {
+            vec![help_column(&sections, inner_w, theme)]
+        }
+    } else {
+        vec![help_column(&sections, inner_w, theme)]
+    };
+    let rows = columns.iter().map(Vec::len).max().unwrap_or(0);
+    let page = popup.height.saturating_sub(2) as usize;
+    let max_top = rows.saturating_sub(page);
+    app.help.max_top.set(max_top);
+    app.help.page.set(page);
+    let top = app.help.top.min(max_top);
+    let shown = if rows == 0 {
+        "nothing matches".to_string()
+    } else {
+        format!("{}–{} of {rows}", top + 1, (top + page).min(rows))
+    };
+    let search = if app.help.query.is_empty() {
+        "/ search".to_string()
+    } else {
+        format!("/{} (esc clears)", sanitize(&app.help.query))
+    };
+    let block = Block::default().borders(Borders::ALL).border_style(theme.border(true)).title(
+        Span::styled(
+            format!(" Help · {shown} · ↑↓ pgup pgdn scroll · {search} · esc closes "),
+            theme.title(),
+        ),
+    );
     f.render_widget(Clear, popup);
     let inner = block.inner(popup);
     f.render_widget(block, popup);
     let para = |lines: Vec<Line<'static>>| {
-        Paragraph::new(lines).wrap(Wrap { trim: false }).style(Style::default())
+        Paragraph::new(lines.into_iter().skip(top).take(page).collect::<Vec<_>>())
+            .style(Style::default())
     };
-    if wide {
+    if columns.len() == 2 {
+        let left = (inner_w * 52 / 100) as u16;
         let [l, r] =
-            Layout::horizontal([Constraint::Percentage(58), Constraint::Min(0)]).areas(inner);
-        f.render_widget(para(keys), l);
-        f.render_widget(para(commands), r);
-    } else {
-        keys.push(Line::raw(""));
-        keys.extend(commands);
-        f.render_widget(para(keys), inner);
+            Layout::horizontal([Constraint::Length(left), Constraint::Min(0)]).areas(inner);
+        let mut it = columns.into_iter();
+        f.render_widget(para(it.next().unwrap_or_default()), l);
+        f.render_widget(para(it.next().unwrap_or_default()), r);
+    } else if let Some(c) = columns.into_iter().next() {
+        f.render_widget(para(c), inner);
     }
 }
 

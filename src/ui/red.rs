@@ -148,7 +148,13 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, problem: Option
     }
     let sel_pos = rendered.iter().position(|(i, _)| *i == Some(app.level().selected)).unwrap_or(0);
     let offset = (sel_pos + 1).saturating_sub(body);
-    lines.extend(rendered.into_iter().skip(offset).take(body).map(|(_, l)| l));
+    let mut hits = app.hits.borrow_mut();
+    for (i, l) in rendered.into_iter().skip(offset).take(body) {
+        if let Some(i) = i {
+            hits.rows.push((crate::app::Focus::Main, inner.y + lines.len() as u16, i));
+        }
+        lines.push(l);
+    }
     f.render_widget(Paragraph::new(lines), inner);
 }
 

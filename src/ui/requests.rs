@@ -49,6 +49,8 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let offset = (sel + 1).saturating_sub(body);
     let red = app.redaction();
     for (i, r) in fl.requests.iter().enumerate().skip(offset).take(body) {
+        let y = inner.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((crate::app::Focus::Main, y, i));
         let masked = red.map(|x| x.request(r));
         let r = masked.as_ref().unwrap_or(r);
         let text = format!(

@@ -149,6 +149,8 @@ fn draw_rows(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let sel = app.level().selected;
     let top = (sel + 1).saturating_sub(body);
     for (i, row) in w.rows.iter().enumerate().skip(top).take(body) {
+        let y = area.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((crate::app::Focus::Main, y, i));
         let s = &t.spans[row.span];
         let fold = match (row.children, row.folded) {
             (0, _) => ' ',
@@ -198,13 +200,28 @@ fn draw_rows(f: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
 fn draw_similar(f: &mut Frame, area: Rect, app: &App, theme: &Theme, key: &str) {
     let Some(l) = &app.trace.lookup else { return };
+    let _ = key;
+    let (what, unknown) = app.trace_absence().unwrap_or_default();
     let mut lines = vec![Line::styled(
-        sanitize(&format!(
-            " no sampled trace for {key} — {} similar traces (same service and operation, ±5 min, failing first); enter opens one",
-            l.similar.len()
-        )),
-        theme.warn(),
+        sanitize(&format!(" {what}")),
+        if unknown { theme.error() } else { theme.warn() },
     )];
+    if !l.similar.is_empty() {
+        lines.push(Line::styled(
+            sanitize(&if area.width >= 100 {
+                format!(
+                    " {} similar traces (same service and operation, ±5 min), failing first, then oldest first; enter opens one, esc comes back",
+                    l.similar.len()
+                )
+            } else {
+                format!(
+                    " {} similar traces, failing first, then oldest first · enter opens one",
+                    l.similar.len()
+                )
+            }),
+            theme.muted(),
+        ));
+    }
     lines.push(Line::styled(
         fit(
             &format!(
@@ -219,6 +236,8 @@ fn draw_similar(f: &mut Frame, area: Rect, app: &App, theme: &Theme, key: &str) 
     let sel = app.level().selected;
     let top = (sel + 1).saturating_sub(body);
     for (i, s) in l.similar.iter().enumerate().skip(top).take(body) {
+        let y = area.y + lines.len() as u16;
+        app.hits.borrow_mut().rows.push((crate::app::Focus::Main, y, i));
         let outcome = if s.has_fault {
             "✖ fault"
         } else if s.has_error {
