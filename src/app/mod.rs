@@ -1222,6 +1222,37 @@ impl App {
         let l = self.level_mut();
         l.selected = l.selected.min(count.saturating_sub(1));
         self.rank_suspects();
+        self.one_onset();
+    }
+
+    /// One onset: a row whose onset is the minute of the anomaly's (or the incident's) shows
+    /// that onset, to the second where the source knows when requests failed.
+    fn one_onset(&mut self) {
+        let known: Vec<crate::analysis::suspects::Anomaly> =
+            [self.changes.anomaly.clone(), self.changes.incident.clone()]
+                .into_iter()
+                .flatten()
+                .collect();
+        let view = self.view().clone();
+        for row in &mut self.rows {
+            let (region, service) = match &view {
+                View::Overview => (row.name.as_str(), None),
+                View::Region { region } => (region.as_str(), Some(row.name.as_str())),
+                View::Service { region, service } | View::Operation { region, service, .. } => {
+                    (region.as_str(), Some(service.as_str()))
+                }
+                View::Trace { .. } => continue,
+            };
+            let Some(st) = row.stats.as_mut() else { continue };
+            let Some(o) = st.onset else { continue };
+            if let Some(a) = known.iter().find(|a| {
+                a.region == region
+                    && a.onset - a.onset.rem_euclid(MINUTE_MS) == o
+                    && (service.is_none() || a.service.is_none() || a.service.as_deref() == service)
+            }) {
+                st.onset = Some(a.onset);
+            }
+        }
     }
 
     /// The selected failing request, in the operation view.
