@@ -5,6 +5,7 @@ pub mod change_kind;
 pub mod corroborate;
 pub mod impact;
 pub mod requests;
+pub mod slo;
 pub mod suspects;
 pub mod waterfall;
 
