@@ -494,6 +494,6 @@ fn example_slos_load() {
     assert!(
         cfg.slos
             .iter()
-            .any(|o| matches!(o.sli, Sli::Latency { threshold_ms } if threshold_ms == 3000.0))
+            .any(|o| matches!(o.sli, Sli::Latency { threshold_ms } if threshold_ms == 8000.0))
     );
 }

@@ -7,6 +7,7 @@
 
 mod action;
 mod changes;
+mod health;
 mod investigate;
 mod keymap;
 mod logs;
@@ -140,6 +141,8 @@ pub enum Mode {
     Search(String),
     /// The investigation timeline over the screen.
     Timeline,
+    /// The service level objectives over the screen.
+    Slo,
 }
 
 impl Mode {
@@ -310,6 +313,9 @@ pub struct App {
     pub investigation: crate::model::investigation::Investigation,
     /// The timeline's selection and this session's marks (for undo).
     pub timeline: TimelinePane,
+    /// Service level objectives (config), and how each stands in each region.
+    pub objectives: Vec<crate::analysis::slo::Objective>,
+    pub slo: Vec<crate::analysis::slo::SloStatus>,
     /// Work asked for before the event loop started (an alert opening a trace).
     pub pending: Vec<Effect>,
     /// The focused pane fills the screen (presenting).
@@ -362,6 +368,8 @@ impl App {
             services: Vec::new(),
             investigation: Default::default(),
             timeline: TimelinePane::default(),
+            objectives: Vec::new(),
+            slo: Vec::new(),
             pending: Vec::new(),
             zoom: false,
             present: false,
@@ -570,6 +578,14 @@ impl App {
                 let mut fx = self.timeline_action(a);
                 fx.extend(self.sync_logs());
                 fx
+            }
+            Mode::Slo => {
+                match self.keymap.action(key) {
+                    Some(Action::Quit) => return self.update(Action::Quit),
+                    Some(Action::Back | Action::Slo) => self.mode = Mode::Normal,
+                    _ => {}
+                }
+                Vec::new()
             }
             Mode::Help => {
                 match self.keymap.action(key) {
@@ -808,6 +824,7 @@ impl App {
             Action::Mark => return self.mark(false),
             Action::Finding => return self.mark(true),
             Action::Timeline => self.toggle_timeline(),
+            Action::Slo => self.toggle_slo(),
             Action::Undo => return self.undo(),
             Action::Unmark => {
                 self.message = Some(("d unmarks in the timeline (t)".into(), false));
@@ -940,6 +957,10 @@ impl App {
             ("undo", _) => self.undo(),
             ("timeline", _) => {
                 self.toggle_timeline();
+                Vec::new()
+            }
+            ("slo", _) => {
+                self.toggle_slo();
                 Vec::new()
             }
             ("theme", Some(name)) => vec![Effect::SwitchTheme(name.to_string())],
@@ -1139,12 +1160,24 @@ impl App {
             return;
         };
         let (w, b) = (self.window, self.baseline);
+        self.judge_slos();
         // Each region's health (with its hot spot) once: the verdict and the overview share it.
         let health: Vec<(&str, &str, Option<analysis::RegionHealth>)> = self
             .boundary
             .regions()
             .map(|(c, r)| {
                 (c, r, snap.regions.get(r).map(|m| analysis::region_health(m, snap.now, w, b)))
+            })
+            .collect();
+        // Health is the worse of the baseline's judgment and the objectives'.
+        let health: Vec<(&str, &str, Option<analysis::RegionHealth>)> = health
+            .into_iter()
+            .map(|(c, r, h)| {
+                let h = h.map(|(mut total, hot)| {
+                    health::worse_of(&mut total, analysis::slo::worst(&self.slo, r, None));
+                    (total, hot)
+                });
+                (c, r, h)
             })
             .collect();
         let verdict_rows: Vec<(String, analysis::RowStats)> = health
