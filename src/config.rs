@@ -28,6 +28,9 @@ pub struct ConfigFile {
     pub logs: Option<LogsConfig>,
     pub traces: Option<TracesConfig>,
     pub redact: Option<RedactFile>,
+    /// Service level objectives.
+    #[serde(default)]
+    pub slo: Vec<toml::Spanned<RawSlo>>,
     /// Action name -> keys. Replaces the default keys of the actions it names.
     pub keys: Option<BTreeMap<toml::Spanned<String>, Vec<toml::Spanned<String>>>>,
 }
@@ -117,6 +120,88 @@ pub struct ServiceConfig {
     /// Operations with their own dimensions (e.g. API Gateway `Resource` and `Method`).
     #[serde(default)]
     pub operations: Vec<OperationConfig>,
+}
+
+/// One service level objective of `[[slo]]`, checked.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SloConfig {
+    pub name: String,
+    pub service: String,
+    pub operation: Option<String>,
+    pub region: Option<String>,
+    pub sli: crate::analysis::slo::Sli,
+    pub target: f64,
+    pub period: Millis,
+}
+
+/// `[[slo]]` as written; checked into a [`SloConfig`] with the table's line.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSlo {
+    name: Option<String>,
+    service: String,
+    operation: Option<String>,
+    region: Option<String>,
+    /// `availability` or `latency`.
+    objective: String,
+    /// Percent of good requests (availability) or minutes (latency), e.g. 99.5.
+    target: f64,
+    /// e.g. `30d`, `7d`, `28d`.
+    #[serde(default)]
+    period: Option<String>,
+    /// Latency objectives: the p99 a minute may reach, e.g. `800ms`, `3s`.
+    threshold: Option<String>,
+}
+
+impl TryFrom<RawSlo> for SloConfig {
+    type Error = String;
+    fn try_from(r: RawSlo) -> Result<Self, String> {
+        if !(r.target > 0.0 && r.target < 100.0) {
+            return Err(format!(
+                "target {} is not a percentage between 0 and 100 (exclusive), e.g. 99.5",
+                r.target
+            ));
+        }
+        let period = match &r.period {
+            Some(p) => parse_duration(p).map_err(|e| format!("period: {e}"))?,
+            None => 30 * 24 * 3_600_000,
+        };
+        if period < 3_600_000 {
+            return Err("period must be at least 1h (objectives are judged over days)".into());
+        }
+        let sli = match (r.objective.as_str(), &r.threshold) {
+            ("availability", None) => crate::analysis::slo::Sli::Availability,
+            ("availability", Some(_)) => {
+                return Err("threshold is for latency objectives only".into());
+            }
+            ("latency", Some(t)) => crate::analysis::slo::Sli::Latency {
+                threshold_ms: parse_duration(t).map_err(|e| format!("threshold: {e}"))? as f64,
+            },
+            ("latency", None) => {
+                return Err("a latency objective needs threshold (the p99 a minute may reach, e.g. \"800ms\")".into());
+            }
+            (o, _) => {
+                return Err(format!("objective `{o}` is not one of availability, latency"));
+            }
+        };
+        let name = r.name.unwrap_or_else(|| {
+            format!(
+                "{}{} {}",
+                r.service,
+                r.operation.as_deref().map(|o| format!(" {o}")).unwrap_or_default(),
+                r.objective
+            )
+        });
+        Ok(SloConfig {
+            name,
+            service: r.service,
+            operation: r.operation,
+            region: r.region,
+            sli,
+            target: r.target,
+            period,
+        })
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Deserialize)]
@@ -254,6 +339,8 @@ pub struct Config {
     pub keys: Vec<KeyOverride>,
     /// What redaction masks, and whether it is on at start.
     pub redact: crate::redact::RedactConfig,
+    /// Service level objectives from `[[slo]]`.
+    pub slos: Vec<crate::analysis::slo::Objective>,
 }
 
 #[derive(Clone, Debug)]
@@ -291,6 +378,7 @@ impl Default for Config {
             correlation_annotation: crate::source::xray::DEFAULT_CORRELATION_KEY.into(),
             keys: Vec::new(),
             redact: Default::default(),
+            slos: Vec::new(),
         }
     }
 }
@@ -330,12 +418,41 @@ impl Config {
         let shown = path.display().to_string();
         let text = std::fs::read_to_string(path)
             .map_err(|source| ConfigError::Read { path: shown.clone(), source })?;
-        let file = parse(&text)
+        let mut file = parse(&text)
             .map_err(|message| ConfigError::Invalid { path: shown.clone(), message })?;
+        for (i, slo) in std::mem::take(&mut file.slo).into_iter().enumerate() {
+            let line = line_of(&text, slo.span().start);
+            let c = SloConfig::try_from(slo.into_inner()).map_err(|e| ConfigError::Invalid {
+                path: shown.clone(),
+                message: format!("line {line}, key `slo[{i}]`: {e}"),
+            })?;
+            cfg.slos.push(crate::analysis::slo::Objective {
+                name: c.name,
+                service: c.service,
+                operation: c.operation,
+                region: c.region,
+                sli: c.sli,
+                target: c.target,
+                period: c.period,
+                origin: format!("{shown}:{line}"),
+            });
+        }
         cfg.path = Some(path.to_path_buf());
         cfg.apply(file, &shown, &text);
         check_service_regions(&text, &cfg.boundary)
             .map_err(|message| ConfigError::Invalid { path: shown.clone(), message })?;
+        for o in &cfg.slos {
+            if let Some(r) = o.region.as_deref().filter(|r| !cfg.boundary.contains(r)) {
+                let line = o.origin.rsplit(':').next().unwrap_or("?");
+                return Err(ConfigError::Invalid {
+                    path: shown.clone(),
+                    message: format!(
+                        "line {line}, key `slo.region` (objective `{}`): {r} is outside the boundary; an objective is judged only inside it",
+                        o.name
+                    ),
+                });
+            }
+        }
         Ok(cfg)
     }
 

@@ -494,3 +494,40 @@ fn durations_are_bounded() {
     assert!(warroom::config::parse_duration("9223372036854775807ms").is_err());
     assert_eq!(warroom::config::parse_duration("30d"), Ok(30 * 86_400_000));
 }
+
+// --- service level objectives -------------------------------------------------------------
+
+#[test]
+fn slo_errors_name_the_file_line_and_key() {
+    let msg = load_error("slo-bad-target");
+    assert_mentions(
+        &msg,
+        &["tests/fixtures/config/slo-bad-target.toml", "line 2", "slo", "target 150"],
+    );
+    let msg = load_error("slo-latency-without-threshold");
+    assert_mentions(&msg, &["slo-latency-without-threshold.toml", "line 6", "needs threshold"]);
+    let msg = load_error("slo-region-outside");
+    assert_mentions(
+        &msg,
+        &["slo-region-outside.toml", "line 5", "`slo.region`", "us-east-1", "approvals"],
+    );
+}
+
+#[test]
+fn example_slos_load() {
+    use warroom::analysis::slo::Sli;
+    let cfg = Config::load(Some(Path::new(EXAMPLE_PATH))).expect("example");
+    assert!(cfg.slos.len() >= 2, "{:?}", cfg.slos);
+    let a = &cfg.slos[0];
+    assert_eq!(
+        (a.service.as_str(), a.target, a.sli.clone()),
+        ("invoice-approval-worker", 99.5, Sli::Availability)
+    );
+    assert_eq!(a.period, 30 * 24 * 3_600_000);
+    assert!(a.origin.starts_with("config.example.toml:"), "{}", a.origin);
+    assert!(
+        cfg.slos
+            .iter()
+            .any(|o| matches!(o.sli, Sli::Latency { threshold_ms } if threshold_ms == 8000.0))
+    );
+}

@@ -114,7 +114,10 @@ fn every_screen_of_the_evidence_cockpit_is_free_of_the_demo() {
     let overview = &screens[0].1;
     assert!(overview.contains("EVIDENCE"), "{overview}");
     assert!(overview.contains("2026-11-19 14:05:00 UTC (evidence time)"), "{overview}");
-    assert!(overview.contains("REGIONAL: eu-west-1 errors"), "{overview}");
+    assert!(
+        overview.contains("REGIONAL: eu-west-1 settlement-worker › SettlePayment errors"),
+        "{overview}"
+    );
     assert!(overview.contains("since 13:42"), "{overview}");
     assert!(overview.contains("computed from the evidence, "), "{overview}");
     assert!(overview.contains("2 log files, 1 trace file, 3 CloudTrail files"), "{overview}");

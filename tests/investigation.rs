@@ -192,17 +192,17 @@ fn golden_report_story_1() {
     app.snapshot_written(Ok(shot));
     let report = app.report_text(Some(data.join("reports")));
     check_statements(&app, &report);
-    // Detection is the customer's report at 09:12, 8 minutes after the 09:04 onset.
+    // Detection is the customer's report at 09:12, 7 minutes after the 09:04:41 onset.
     assert!(
         report.contains(
-            "- Detected: 2026-03-12T09:12:00Z (8 min after the onset) by note: tenant-42 reported"
+            "- Detected: 2026-03-12T09:12:00Z (7 min after the onset) by note: tenant-42 reported"
         ),
         "{report}"
     );
     // The change's values, before and after.
     assert!(report.contains("- Set: Timeout 30 -> 3"), "{report}");
     assert!(report.contains("✔ 1,267 failures end at 3.0 s = new timeout 3"), "{report}");
-    assert!(report.contains("- Status codes: 504 × 1,267"), "{report}");
+    assert!(report.contains("- Status codes: 504 × 1,267, 502 × 2"), "{report}");
     // The screen linked relative to the report.
     assert!(report.contains("](<../snapshots/snapshot-2026-03-12T0920Z.svg>)"), "{report}");
     assert!(!report.contains(&data.display().to_string()), "no absolute path: {report}");
@@ -267,15 +267,19 @@ fn the_timeline_navigates_jumps_unmarks_and_undoes() {
     key(&mut app, "t");
     let t = app.timeline();
     let labels: Vec<&str> = t.iter().map(|i| i.label).collect();
-    // Only what was marked, the onset and the top suspect (marked already: not twice).
-    assert_eq!(labels, ["onset", "finding", "note"], "{t:#?}");
+    // Only what was marked, the onset and the top suspect (marked already: not twice); the
+    // change at 09:04:37 comes before the onset at 09:04:41 it caused.
+    assert_eq!(labels, ["finding", "onset", "note"], "{t:#?}");
     assert_eq!(warroom::model::format_hms(t[2].at), "09:12:00");
     let screen = common::render(&app, 160, 48, 0);
-    assert!(screen.contains("▶09:04:00  onset"), "{screen}");
+    assert!(screen.contains("▶09:04:37  finding"), "{screen}");
+    assert!(screen.contains(" 09:04:41  onset"), "{screen}");
     assert!(screen.contains("customer tenant-42 reported c-9f3a6e1d"), "{screen}");
-    // j moves to the finding; enter jumps to the change, shown in full.
+    // j moves to the onset, k back to the finding; enter jumps to the change, shown in full.
     key(&mut app, "j");
     assert_eq!(app.timeline.selected, 1);
+    key(&mut app, "k");
+    assert_eq!(app.timeline.selected, 0);
     key(&mut app, "enter");
     assert_eq!(app.mode, warroom::app::Mode::Normal);
     assert_eq!(app.focus, Focus::Changes);
@@ -296,6 +300,7 @@ fn the_timeline_navigates_jumps_unmarks_and_undoes() {
     assert_eq!(app.timeline().len(), 2, "the note undone");
     // The onset jumps to the region and its service.
     key(&mut app, "g");
+    key(&mut app, "j");
     key(&mut app, "enter");
     assert_eq!(app.breadcrumb().last().map(String::as_str), Some("invoice-approval-worker"));
     // u outside the timeline undoes the finding's mark too; the journal replays to the same.

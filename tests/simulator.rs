@@ -251,8 +251,171 @@ fn story2_overview_names_the_failing_endpoint() {
     let (total, hot) = region_health(&snap.regions["us-east-1"], now, w, b);
     let (op, stats) = hot.expect("a hot spot in us-east-1");
     assert_eq!(op, "message-processor › POST /alert");
-    assert!(stats.health > total.health);
+    assert!(stats.health >= total.health);
+    assert!(stats.judged.error_pct() > 2.0 * total.judged.error_pct());
     for r in ["eu-west-1", "eu-central-1", "us-west-2", "ap-southeast-1", "ap-northeast-1"] {
         assert!(region_health(&snap.regions[r], now, w, b).1.is_none(), "{r}");
+    }
+}
+
+mod recovery {
+    use super::*;
+    use warroom::analysis::requests::refine_onset;
+    use warroom::analysis::{Health, VerdictKind, region_rows, suspects, verdict};
+    use warroom::model::format_hms;
+
+    const WINDOWS: [(&str, i64); 4] = [("15m", 15), ("1h", 60), ("6h", 360), ("24h", 1440)];
+
+    /// Story 1 as if nobody fixed it: no `until` on the fault, no restoring change.
+    fn unfixed() -> Engine {
+        let text = warroom::source::sim::scenario::BUILT_IN
+            .iter()
+            .find(|(n, _)| *n == "invoice-approval-timeout")
+            .unwrap()
+            .1;
+        assert!(text.contains("until = \"09:44:20\""));
+        let fix = text.find("# The fix:").expect("the fix is in the scenario");
+        let header = fix + text[fix..].find("[[changes]]").expect("the fix's table");
+        let next = header + 1 + text[header + 1..].find("\n[[").expect("a table follows") + 1;
+        let text =
+            format!("{}{}", &text[..fix], &text[next..]).replace("until = \"09:44:20\"\n", "");
+        assert!(!text.contains("Timeout 3 -> 30"));
+        Engine::new(Scenario::parse(&text).unwrap())
+    }
+
+    fn judge(
+        e: &Engine,
+        hms: &str,
+        window: i64,
+    ) -> (warroom::analysis::Verdict, Vec<(String, warroom::analysis::RowStats)>) {
+        let now = e.scenario.at(parse_hms(hms).unwrap());
+        let w = window * MINUTE_MS;
+        let snap = e.metrics(&Boundary::global(), now, w + DAY_MS);
+        let rows = region_rows(&snap, &Boundary::global(), w, DAY_MS);
+        (verdict(&Boundary::global(), &rows), rows)
+    }
+
+    fn eu(rows: &[(String, warroom::analysis::RowStats)]) -> &warroom::analysis::RowStats {
+        &rows.iter().find(|(n, _)| n.starts_with("eu-west-1")).unwrap().1
+    }
+
+    fn others_normal(rows: &[(String, warroom::analysis::RowStats)], ctx: &str) {
+        for (n, r) in rows.iter().filter(|(n, _)| !n.starts_with("eu-west-1")) {
+            assert_eq!(r.health, Health::Normal, "{ctx}: {n} {r:?}");
+            assert!(r.recovered.is_none(), "{ctx}: {n} recovered from noise");
+        }
+    }
+
+    #[test]
+    fn story1_unfixed_is_degraded_at_every_hour_and_window() {
+        let e = unfixed();
+        for t in ["09:20", "12:00", "18:00", "23:50"] {
+            for (name, w) in WINDOWS {
+                let (v, rows) = judge(&e, t, w);
+                let ctx = format!("{t} {name}: {}", v.text);
+                assert_eq!(v.kind, VerdictKind::Regional, "{ctx}");
+                assert!(v.text.contains("eu-west-1"), "{ctx}");
+                assert!(v.text.contains("since 09:04"), "{ctx}");
+                assert!(eu(&rows).health >= Health::Degraded, "{ctx}");
+                others_normal(&rows, &ctx);
+            }
+        }
+    }
+
+    #[test]
+    fn story1_is_degraded_until_the_fix_then_recovered() {
+        let e = engine("invoice-approval-timeout");
+        for t in ["09:20", "09:40"] {
+            for (name, w) in WINDOWS {
+                let (v, rows) = judge(&e, t, w);
+                let ctx = format!("{t} {name}: {}", v.text);
+                assert_eq!(v.kind, VerdictKind::Regional, "{ctx}");
+                assert!(v.text.contains("since 09:04"), "{ctx}");
+                assert!(!v.text.contains("recovering"), "{ctx}");
+                others_normal(&rows, &ctx);
+            }
+        }
+        // The fix lands at 09:44:20; 09:44 is the last minute out of baseline.
+        for (name, w) in WINDOWS {
+            let (v, rows) = judge(&e, "09:50", w);
+            let ctx = format!("09:50 {name}: {}", v.text);
+            assert_eq!(v.kind, VerdictKind::Regional, "{ctx}");
+            assert!(v.text.contains("since 09:04, recovering since 09:45"), "{ctx}");
+            assert!(eu(&rows).health >= Health::Degraded, "still red while it comes back: {ctx}");
+        }
+        for (t, mins) in [("10:00", "15 min"), ("12:00", "2 h 15 min"), ("23:50", "14 h 5 min")] {
+            let (v, rows) = judge(&e, t, 1440);
+            let ctx = format!("{t} 24h: {}", v.text);
+            assert_eq!(v.kind, VerdictKind::Recovered, "{ctx}");
+            assert!(
+                v.text.starts_with(&format!(
+                    "RECOVERED at 09:45 (errors back to baseline for {mins}): eu-west-1 since 09:04 for 41 min"
+                )),
+                "{ctx}"
+            );
+            assert_eq!(eu(&rows).health, Health::Normal, "{ctx}");
+            others_normal(&rows, &ctx);
+        }
+        // Windows that no longer hold the incident are plainly normal.
+        for (t, w) in [("12:00", 15), ("12:00", 60), ("18:00", 360), ("23:50", 60)] {
+            let (v, _) = judge(&e, t, w);
+            assert_eq!(v.kind, VerdictKind::Normal, "{t} {w}: {}", v.text);
+        }
+    }
+
+    #[test]
+    fn story2_recovers_after_the_rollback() {
+        let e = engine("alert-endpoint-404");
+        let (v, _) = judge(&e, "15:20", 15);
+        assert_eq!(v.kind, VerdictKind::Regional, "{}", v.text);
+        let (v, _) = judge(&e, "15:36", 60);
+        assert!(v.text.contains("since 14:49, recovering since 15:32"), "{}", v.text);
+        let (v, _) = judge(&e, "15:45", 60);
+        assert_eq!(v.kind, VerdictKind::Recovered, "{}", v.text);
+        assert!(v.text.starts_with("RECOVERED at 15:3"), "{}", v.text);
+        // At 23:00 the verdict and the incident agree on the onset.
+        let now = e.scenario.at(parse_hms("23:00").unwrap());
+        let snap = e.metrics(&Boundary::global(), now, DAY_MS + DAY_MS);
+        let (v, _) = judge(&e, "23:00", 1440);
+        let a =
+            suspects::incident(&snap, Boundary::global().regions().map(|(_, r)| r), DAY_MS, DAY_MS)
+                .expect("the incident of the day");
+        assert!(
+            v.text.contains(&format!("since {}", &format_hms(a.onset)[..5])),
+            "{} vs {}",
+            v.text,
+            format_hms(a.onset)
+        );
+    }
+
+    #[test]
+    fn story1_onset_is_one_value_to_the_second() {
+        let e = engine("invoice-approval-timeout");
+        let change = e.scenario.at(parse_hms("09:04:37").unwrap());
+        let mut seen = Vec::new();
+        for (name, w) in WINDOWS {
+            for t in ["09:20", "09:40"] {
+                let now = e.scenario.at(parse_hms(t).unwrap());
+                let snap = e.metrics(&Boundary::global(), now, w * MINUTE_MS + DAY_MS);
+                let rows = region_rows(&snap, &Boundary::global(), w * MINUTE_MS, DAY_MS);
+                let row_onset = eu(&rows).onset.expect("an onset");
+                let a = suspects::incident(
+                    &snap,
+                    Boundary::global().regions().map(|(_, r)| r),
+                    w * MINUTE_MS,
+                    DAY_MS,
+                )
+                .map(|a| refine_onset(&snap, a))
+                .expect("an incident");
+                assert_eq!(a.region, "eu-west-1");
+                assert_eq!(a.service.as_deref(), Some("invoice-approval-worker"));
+                // To the second, after the change that caused it, in the row's minute.
+                assert!(a.onset > change, "{name} {t}: {}", format_hms(a.onset));
+                assert_eq!(a.onset - a.onset % MINUTE_MS, row_onset, "{name} {t}");
+                seen.push(a.onset);
+            }
+        }
+        seen.dedup();
+        assert_eq!(seen.len(), 1, "one onset at every window: {seen:?}");
     }
 }

@@ -50,8 +50,11 @@ fn drill_down_screens() {
 #[test]
 fn overview_says_regional_and_shows_every_region() {
     let screen = render(&common::app(), 160, 48);
-    assert!(screen.contains("REGIONAL: eu-west-1 errors"), "{screen}");
-    assert!(screen.contains("since 09:05"), "{screen}");
+    assert!(
+        screen.contains("REGIONAL: eu-west-1 invoice-approval-worker › ApproveInvoice errors"),
+        "{screen}"
+    );
+    assert!(screen.contains("since 09:04"), "{screen}");
     for r in
         ["eu-west-1", "eu-central-1", "us-east-1", "us-west-2", "ap-southeast-1", "ap-northeast-1"]
     {

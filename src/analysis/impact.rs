@@ -79,7 +79,7 @@ pub fn impact<'a>(
         for (name, s) in &m.services {
             let judged = |series: &RedSeries| {
                 let st = row_stats(series, snap.now, window, baseline);
-                if st.health < Health::Degraded {
+                if st.health < Health::Degraded && st.recovered.is_none() {
                     return None;
                 }
                 // Over already: the first bad minute of the window is its start.

@@ -5,6 +5,7 @@ pub mod change_kind;
 pub mod corroborate;
 pub mod impact;
 pub mod requests;
+pub mod slo;
 pub mod suspects;
 pub mod waterfall;
 
@@ -53,14 +54,24 @@ pub enum Signal {
 #[derive(Clone, Debug, PartialEq)]
 pub struct RowStats {
     pub window: RedStats,
+    /// The stretch the health was judged on: the window, or the minutes of an episode
+    /// since its onset when that is shorter (what the verdict quotes).
+    pub judged: RedStats,
     pub baseline: RedStats,
     pub health: Health,
     /// The signal behind a Degraded or Critical health.
     pub signal: Option<Signal>,
-    /// When the current anomaly started, if there is one.
+    /// When the current anomaly started, if there is one (or the last one in the window,
+    /// when it is over).
     pub onset: Option<Millis>,
+    /// The anomaly ended at this time and the series is coming back (still degraded).
+    pub recovering: Option<Millis>,
+    /// The anomaly ended at this time and stayed over for [`RECOVERED_AFTER`].
+    pub recovered: Option<Millis>,
     /// Error % per minute over the window (the sparkline's data).
     pub error_pct: Vec<f32>,
+    /// The end of the window (the last complete minute).
+    pub until: Millis,
 }
 
 /// Minimum requests in the window before a verdict is drawn from it.
@@ -137,6 +148,8 @@ pub fn onset(
         if minute_anomalous(p, baseline, signal) {
             first = Some(i);
             gap = 0;
+        } else if p.requests == 0 && first.is_some() {
+            // A minute without traffic says nothing either way.
         } else if first.is_some() || pts.len() - i > 3 {
             gap += 1;
             if gap > 2 {
@@ -145,6 +158,106 @@ pub fn onset(
         }
     }
     first.map(|i| series.start + i as Millis * MINUTE_MS)
+}
+
+/// A stretch of anomalous minutes against a baseline: from the start of its first anomalous
+/// minute to the end of its last one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Episode {
+    pub signal: Signal,
+    pub onset: Millis,
+    /// The end of the last anomalous minute: when the series came back, if it stayed back.
+    pub last: Millis,
+    /// Anomalous minutes in the stretch.
+    pub minutes: u32,
+}
+
+/// An episode counts when it lasted this many anomalous minutes (a lone bad minute is noise).
+const EPISODE_MINUTES: u32 = 3;
+/// Normal minutes after an episode before it is "recovering" rather than still going on.
+pub const RECOVERING_AFTER: Millis = 3 * MINUTE_MS;
+/// Normal minutes after an episode before it is "recovered".
+pub const RECOVERED_AFTER: Millis = 10 * MINUTE_MS;
+
+/// Requests a minute needs before its p99 says anything about latency.
+const LATENCY_MIN_REQUESTS: u32 = 100;
+
+/// The anomalous runs of `points` (index of the first and last anomalous minute, count),
+/// newest first, allowing two normal minutes inside a run; minutes without traffic neither
+/// extend nor break a run.
+fn runs(points: &[RedPoint], b: &RedStats, signal: Signal) -> Vec<(usize, usize, u32)> {
+    let mut out = Vec::new();
+    let mut cur: Option<(usize, usize, u32)> = None;
+    let mut gap = 0;
+    for (i, p) in points.iter().enumerate().rev() {
+        // A p99 of fewer than 100 requests is their slowest one: no evidence either way.
+        if p.requests == 0 || (signal == Signal::Latency && p.requests < LATENCY_MIN_REQUESTS) {
+            continue;
+        }
+        if minute_anomalous(p, b, signal) {
+            cur = Some(match cur {
+                Some((_, last, n)) => (i, last, n + 1),
+                None => (i, i, 1),
+            });
+            gap = 0;
+        } else if cur.is_some() {
+            gap += 1;
+            if gap > 2 {
+                out.extend(cur.take());
+                gap = 0;
+            }
+        }
+    }
+    out.extend(cur);
+    out
+}
+
+/// Whether a run is an episode rather than noise: long enough, its minutes together leave
+/// the baseline, and (for errors) by more than chance explains: at least 10 failures and five
+/// standard deviations above the failures the baseline rate expects (a Poisson count), so
+/// that a quiet operation's odd failed request never starts an incident.
+fn qualifies(
+    points: &[RedPoint],
+    b: &RedStats,
+    signal: Signal,
+    (first, last, n): (usize, usize, u32),
+) -> bool {
+    if n < EPISODE_MINUTES {
+        return false;
+    }
+    let st = crate::model::stats_of(&points[first..=last]);
+    if health(&st, b).0 < Health::Degraded {
+        return false;
+    }
+    match signal {
+        Signal::Errors => {
+            let expected = st.requests as f64 * b.error_pct() / 100.0;
+            st.errors as f64 >= (expected + 5.0 * expected.sqrt()).max(10.0)
+        }
+        Signal::Latency => true,
+    }
+}
+
+/// The latest episode of a series that touches `[from, end)` (it may have begun before).
+pub fn episode(
+    series: &RedSeries,
+    baseline: &RedStats,
+    signal: Signal,
+    from: Millis,
+    end: Millis,
+) -> Option<Episode> {
+    let pts = series.slice(series.start, end);
+    let from_i = ((from - series.start).max(0) / MINUTE_MS) as usize;
+    runs(pts, baseline, signal)
+        .into_iter()
+        .take_while(|&(_, last, _)| last >= from_i)
+        .find(|&r| qualifies(pts, baseline, signal, r))
+        .map(|(first, last, minutes)| Episode {
+            signal,
+            onset: series.start + first as Millis * MINUTE_MS,
+            last: series.start + (last as Millis + 1) * MINUTE_MS,
+            minutes,
+        })
 }
 
 /// What normal looks like in a stretch that may hold part of an incident: the lower quartile
@@ -174,42 +287,114 @@ fn robust_reference(points: &[RedPoint]) -> Option<RedStats> {
     })
 }
 
-/// The baseline of a window: the stretch before it, or, when an anomaly still going on began
-/// before the window, the stretch before that anomaly's onset. An incident never becomes its
-/// own normal, whatever the window and however long it lasts.
+/// Statistics of a stretch without the minutes of the episodes inside it (an incident over
+/// already is not normal either).
+fn stats_without_episodes(points: &[RedPoint], reference: &RedStats) -> RedStats {
+    let mut keep = vec![true; points.len()];
+    for signal in [Signal::Errors, Signal::Latency] {
+        for r in runs(points, reference, signal) {
+            if qualifies(points, reference, signal, r) {
+                keep[r.0..=r.1].iter_mut().for_each(|k| *k = false);
+            }
+        }
+    }
+    let kept: Vec<RedPoint> =
+        points.iter().zip(&keep).filter(|(_, k)| **k).map(|(p, _)| *p).collect();
+    let mut s = crate::model::stats_of(&kept);
+    s.minutes = points.len() as u32;
+    s
+}
+
+/// The baseline of a window: the stretch before it without the episodes inside it, or, when
+/// an anomaly still going on began before the window, the stretch before that anomaly's
+/// onset. An incident never becomes its own normal, whatever the window and however long it
+/// lasts, nor the normal of the next one.
 fn baseline_for(series: &RedSeries, from: Millis, end: Millis, baseline: Millis) -> RedStats {
-    let naive = series.stats(from - baseline, from);
+    let stretch = |a: Millis, b: Millis| {
+        let pts = series.slice(a, b);
+        match robust_reference(pts) {
+            Some(reference) => stats_without_episodes(pts, &reference),
+            None => series.stats(a, b),
+        }
+    };
     let Some(reference) = robust_reference(series.slice(from - baseline, from)) else {
-        return naive;
+        return series.stats(from - baseline, from);
     };
     let began = [Signal::Errors, Signal::Latency]
         .into_iter()
         .filter_map(|s| onset(series, &reference, s, end))
         .min();
     match began {
-        Some(o) if o < from => series.stats(o - baseline, o),
-        _ => naive,
+        Some(o) if o < from => stretch(o - baseline, o),
+        _ => stretch(from - baseline, from),
     }
 }
 
 /// Compare the window `[now - window, now)` of a series with the baseline before it (before
 /// the anomaly's onset when the anomaly began earlier than the window).
+///
+/// An episode still going on keeps the row degraded whatever the window (judged on the
+/// minutes since its onset when that is shorter than the window); one that ended is
+/// "recovering" (still degraded) for [`RECOVERED_AFTER`], then recovered.
 pub fn row_stats(series: &RedSeries, now: Millis, window: Millis, baseline: Millis) -> RowStats {
     let end = now - now.rem_euclid(MINUTE_MS);
     let from = end - window;
     let w = series.stats(from, end);
     let b = baseline_for(series, from, end, baseline);
-    let (health, signal) = health(&w, &b);
-    let onset = match (health, signal) {
-        (Health::Degraded | Health::Critical, Some(s)) => onset(series, &b, s, end),
-        _ => None,
-    };
+    let (wh, ws) = health(&w, &b);
     let error_pct = series
         .slice(from, end)
         .iter()
         .map(|p| if p.requests == 0 { 0.0 } else { p.errors as f32 * 100.0 / p.requests as f32 })
         .collect();
-    RowStats { window: w, baseline: b, health, signal, onset, error_pct }
+    let mut r = RowStats {
+        window: w,
+        judged: w,
+        baseline: b,
+        health: wh,
+        signal: ws,
+        onset: None,
+        recovering: None,
+        recovered: None,
+        error_pct,
+        until: end,
+    };
+    if wh == Health::NoData {
+        return r;
+    }
+    let ep = [Signal::Errors, Signal::Latency]
+        .into_iter()
+        .filter_map(|s| episode(series, &b, s, from, end))
+        .max_by_key(|e| (e.last, std::cmp::Reverse(e.onset)));
+    match ep {
+        Some(e) if end - e.last < RECOVERING_AFTER => {
+            r.judged = series.stats(e.onset.max(from), end);
+            let eh = health(&r.judged, &b).0;
+            r.health = wh.max(eh).max(Health::Degraded);
+            r.signal = Some(e.signal);
+            r.onset = Some(e.onset);
+        }
+        Some(e) if end - e.last < RECOVERED_AFTER => {
+            r.judged = series.stats(e.onset.max(from), e.last);
+            r.health = Health::Degraded;
+            r.signal = Some(e.signal);
+            r.onset = Some(e.onset);
+            r.recovering = Some(e.last);
+        }
+        Some(e) => {
+            r.judged = series.stats(e.onset.max(from), e.last);
+            r.health = Health::Normal;
+            r.signal = None;
+            r.onset = Some(e.onset);
+            r.recovered = Some(e.last);
+        }
+        None => {
+            if let (Health::Degraded | Health::Critical, Some(s)) = (wh, ws) {
+                r.onset = onset(series, &b, s, end);
+            }
+        }
+    }
+    r
 }
 
 /// The answer to "global or regional?".
@@ -218,6 +403,8 @@ pub enum VerdictKind {
     /// Still loading, or no region answered.
     Unknown,
     Normal,
+    /// Everything within baseline again after an anomaly inside the window.
+    Recovered,
     Regional,
     Global,
 }
@@ -230,18 +417,52 @@ pub struct Verdict {
 
 fn describe(region: &str, r: &RowStats) -> String {
     let since = r.onset.map(|t| format!(" since {}", format_hm(t))).unwrap_or_default();
+    let back =
+        r.recovering.map(|t| format!(", recovering since {}", format_hm(t))).unwrap_or_default();
     match r.signal {
         Some(Signal::Latency) => format!(
-            "{region} p99 {} (baseline {}){since}",
-            fmt_ms(r.window.p99_ms),
+            "{region} p99 {} (baseline {}){since}{back}",
+            fmt_ms(r.judged.p99_ms),
             fmt_ms(r.baseline.p99_ms)
         ),
         _ => format!(
-            "{region} errors {:.1}% (baseline {:.1}%){since}",
-            r.window.error_pct(),
+            "{region} errors {:.1}% (baseline {:.1}%){since}{back}",
+            r.judged.error_pct(),
             r.baseline.error_pct()
         ),
     }
+}
+
+/// `RECOVERED at 09:45 (errors back to baseline for 15 min): eu-west-1 since 09:04 …`.
+fn recovered_text(rows: &[&(String, RowStats)], now_end: Millis, answered: usize) -> String {
+    let mut rows = rows.to_vec();
+    rows.sort_by_key(|(_, r)| std::cmp::Reverse(r.judged.errors));
+    let last = rows.first().and_then(|(_, r)| r.recovered).unwrap_or(now_end);
+    let what = match rows.first().map(|(_, r)| r) {
+        Some(r)
+            if r.judged.error_pct() <= r.baseline.error_pct() * 3.0 + 1.0
+                && r.judged.p99_ms >= 1.6 * r.baseline.p99_ms =>
+        {
+            "p99"
+        }
+        _ => "errors",
+    };
+    let span = analysis_span(now_end - last);
+    let lead = rows
+        .iter()
+        .map(|(name, r)| match (r.onset, r.recovered) {
+            (Some(o), Some(e)) => {
+                format!("{name} since {} for {}", format_hm(o), analysis_span(e - o))
+            }
+            _ => name.clone(),
+        })
+        .take(2)
+        .collect::<Vec<_>>()
+        .join("; ");
+    format!(
+        "RECOVERED at {} ({what} back to baseline for {span}): {lead} — all {answered} regions within baseline",
+        format_hm(last)
+    )
 }
 
 /// One line that says whether the trouble is global or regional, and where.
@@ -258,6 +479,15 @@ pub fn verdict(boundary: &Boundary, rows: &[(String, RowStats)]) -> Verdict {
         b.1.health.cmp(&a.1.health).then(b.1.window.error_pct().total_cmp(&a.1.window.error_pct()))
     });
     if bad.is_empty() {
+        let back: Vec<&(String, RowStats)> =
+            answered.iter().copied().filter(|(_, r)| r.recovered.is_some()).collect();
+        if !back.is_empty() {
+            let until = answered.iter().map(|(_, r)| r.until).max().unwrap_or(0);
+            return Verdict {
+                kind: VerdictKind::Recovered,
+                text: recovered_text(&back, until, answered.len()),
+            };
+        }
         return Verdict {
             kind: VerdictKind::Normal,
             text: format!("NORMAL: all {} regions within baseline", answered.len()),
@@ -303,11 +533,11 @@ pub fn hotspot(
         .iter()
         .flat_map(|(svc, sm)| sm.operations.iter().map(move |(op, s)| (svc, op, s)))
         .map(|(svc, op, s)| (format!("{svc} › {op}"), row_stats(s, now, window, baseline)))
-        .filter(|(_, r)| r.health >= Health::Degraded)
+        .filter(|(_, r)| r.health >= Health::Degraded || r.recovered.is_some())
         .max_by(|a, b| {
             a.1.health
                 .cmp(&b.1.health)
-                .then(a.1.window.error_pct().total_cmp(&b.1.window.error_pct()))
+                .then(a.1.judged.error_pct().total_cmp(&b.1.judged.error_pct()))
         })
 }
 
@@ -321,10 +551,53 @@ pub fn region_health(
     window: Millis,
     baseline: Millis,
 ) -> RegionHealth {
-    let total = row_stats(&region.total, now, window, baseline);
-    match hotspot(region, now, window, baseline) {
-        Some(h) if h.1.health > total.health => (total, Some(h)),
+    let mut total = row_stats(&region.total, now, window, baseline);
+    let hot = hotspot(region, now, window, baseline);
+    // One onset for the region: the earliest of its total and its hot spot in the same
+    // episode (a service's trouble shows in its own series a minute before the total's).
+    if let Some((_, h)) = &hot
+        && h.onset.is_some()
+        && (total.health >= Health::Degraded || total.recovered.is_some())
+    {
+        total.onset = earliest(total.onset, h.onset);
+    }
+    match hot {
+        // The hot spot names the region when it is worse, or as bad and where the failures
+        // concentrate (its error rate at least twice the region's).
+        Some((op, mut h))
+            if h.health > total.health
+                || (h.health == total.health
+                    && h.health >= Health::Degraded
+                    && h.judged.error_pct() >= 2.0 * total.judged.error_pct()) =>
+        {
+            h.onset = earliest(h.onset, total.onset);
+            (total, Some((op, h)))
+        }
+        Some((op, h))
+            if total.health < Health::Degraded
+                && total.recovered.is_none()
+                && h.recovered.is_some() =>
+        {
+            (total, Some((op, h)))
+        }
         _ => (total, None),
+    }
+}
+
+/// `41 min`, `2 h 15 min`.
+pub fn analysis_span(ms: Millis) -> String {
+    let m = ms.max(0) / MINUTE_MS;
+    match m {
+        0..60 => format!("{m} min"),
+        _ if m % 60 == 0 => format!("{} h", m / 60),
+        _ => format!("{} h {} min", m / 60, m % 60),
+    }
+}
+
+fn earliest(a: Option<Millis>, b: Option<Millis>) -> Option<Millis> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
     }
 }
 
@@ -442,6 +715,16 @@ mod tests {
             signal: (health >= Health::Degraded).then_some(Signal::Errors),
             onset: (health >= Health::Degraded).then_some(9 * 3_600_000 + 5 * MINUTE_MS),
             error_pct: vec![],
+            judged: RedStats {
+                requests: 1000,
+                errors: err,
+                minutes: 15,
+                p50_ms: 10.0,
+                p99_ms: 50.0,
+            },
+            recovering: None,
+            recovered: None,
+            until: 9 * 3_600_000 + 20 * MINUTE_MS,
         }
     }
 
@@ -470,5 +753,91 @@ mod tests {
             v.text
         );
         assert_eq!(verdict(&b, &[]).kind, VerdictKind::Unknown);
+    }
+
+    /// A day of 1,000 requests a minute with two failures every other minute (0.1%), then
+    /// the minutes of `bad` at 40% errors, then normal again.
+    fn day_with(bad: std::ops::Range<usize>, len: usize) -> RedSeries {
+        let pts: Vec<(u32, u32, f32)> = (0..len)
+            .map(|i| {
+                if bad.contains(&i) { (1000, 400, 50.0) } else { (1000, 2 * (i % 2) as u32, 50.0) }
+            })
+            .collect();
+        series(&pts)
+    }
+
+    #[test]
+    fn an_ongoing_episode_stays_degraded_at_any_window() {
+        // 24 h of history, then 10 hours of trouble still going on.
+        let day = 1440;
+        let s = day_with(day + 60..day + 660, day + 660);
+        for w in [15, 60, 360, 1440] {
+            let r = row_stats(&s, s.end(), w * MINUTE_MS, DAY);
+            assert!(r.health >= Health::Degraded, "window {w}: {r:?}");
+            assert_eq!(r.onset, Some((day + 60) as Millis * MINUTE_MS), "window {w}");
+            assert!((r.judged.error_pct() - 40.0).abs() < 1e-9, "window {w}");
+            assert!(r.baseline.error_pct() < 1.0, "the incident is not its own normal");
+        }
+    }
+
+    const DAY: Millis = 1440 * MINUTE_MS;
+
+    #[test]
+    fn an_episode_that_ended_is_recovering_then_recovered() {
+        let day = 1440;
+        // 41 bad minutes, then `after` normal minutes.
+        let at = |after: usize| {
+            let s = day_with(day..day + 41, day + 41 + after);
+            row_stats(&s, s.end(), 60 * MINUTE_MS, DAY)
+        };
+        let end = (day + 41) as Millis * MINUTE_MS;
+        let r = at(2);
+        assert_eq!((r.health >= Health::Degraded, r.recovering, r.recovered), (true, None, None));
+        let r = at(5);
+        assert_eq!(r.health, Health::Degraded);
+        assert_eq!(r.recovering, Some(end));
+        let r = at(12);
+        assert_eq!(
+            (r.health, r.recovered, r.onset),
+            (Health::Normal, Some(end), Some(day as Millis * MINUTE_MS))
+        );
+        let v = verdict(&Boundary::global(), &[("eu-west-1".to_string(), r)]);
+        assert_eq!(v.kind, VerdictKind::Recovered);
+        assert_eq!(
+            v.text,
+            "RECOVERED at 00:41 (errors back to baseline for 12 min): eu-west-1 since 00:00 for 41 min — all 1 regions within baseline"
+        );
+        // Once the window no longer holds it, it is plainly normal; the next baseline
+        // leaves the episode out.
+        let r = at(120);
+        assert_eq!((r.health, r.recovered), (Health::Normal, None));
+        let s = day_with(day..day + 41, day + 41 + 120);
+        let r = row_stats(&s, s.end(), 15 * MINUTE_MS, DAY);
+        assert!((r.baseline.error_pct() - 0.1).abs() < 0.01, "{:?}", r.baseline);
+    }
+
+    #[test]
+    fn noise_is_not_an_episode() {
+        // A quiet series (70 requests a minute, 0.2% errors) with one failed request in each
+        // of five minutes in a row: every minute is over 1%, together they are chance.
+        let mut pts = vec![(70, 0, 50.0); 1500];
+        for p in &mut pts[1480..1485] {
+            p.1 = 1;
+        }
+        for (i, p) in pts.iter_mut().enumerate().take(1440) {
+            p.1 = (i % 7 == 0) as u32;
+        }
+        let s = series(&pts);
+        let r = row_stats(&s, s.end(), 60 * MINUTE_MS, DAY);
+        assert_eq!((r.health, r.recovered, r.recovering), (Health::Normal, None, None), "{r:?}");
+        // A p99 over fewer than 100 requests is no evidence of latency either.
+        let mut pts = vec![(70, 0, 100.0); 1500];
+        for p in &mut pts[1480..1485] {
+            p.2 = 400.0;
+        }
+        let s = series(&pts);
+        assert!(
+            episode(&s, &s.stats(0, DAY), Signal::Latency, 1440 * MINUTE_MS, s.end()).is_none()
+        );
     }
 }

@@ -74,7 +74,9 @@ pub fn anomaly(
         }
         for series in std::iter::once(&s.total).chain(s.operations.values()) {
             let st = row_stats(series, snap.now, window, baseline);
-            let (Some(onset), true) = (st.onset, st.health >= Health::Degraded) else { continue };
+            // An anomaly over already (recovered) is still the one to explain.
+            let judged = st.health >= Health::Degraded || st.recovered.is_some();
+            let (Some(onset), true) = (st.onset, judged) else { continue };
             let better = match &found {
                 None => true,
                 Some((h, o, _)) => st.health > *h || (st.health == *h && onset < *o),

@@ -463,7 +463,7 @@ impl App {
                 });
             }
         }
-        out.sort_by_key(|i| i.at);
+        out.sort_by_key(|i| (i.at, i.label != "onset"));
         out
     }
 
@@ -499,7 +499,16 @@ impl App {
             }
         }
         let impact = self.metrics.as_ref().and_then(|m| {
-            impact(m, self.boundary.regions().map(|(_, r)| r), self.window, self.baseline)
+            let mut im =
+                impact(m, self.boundary.regions().map(|(_, r)| r), self.window, self.baseline)?;
+            // One onset: the incident's, to the second, where it refines the impact's minute.
+            if let Some(a) = &incident
+                && a.onset >= im.start
+                && a.onset < im.start + crate::model::MINUTE_MS
+            {
+                im.start = a.onset;
+            }
+            Some(im)
         });
         crate::report::Input {
             source: self.source.name.clone(),

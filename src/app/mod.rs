@@ -7,6 +7,7 @@
 
 mod action;
 mod changes;
+mod health;
 mod investigate;
 mod keymap;
 mod logs;
@@ -192,6 +193,8 @@ pub enum Mode {
     Prompt(Prompt),
     /// The investigation timeline over the screen.
     Timeline,
+    /// The service level objectives over the screen.
+    Slo,
 }
 
 impl Mode {
@@ -386,6 +389,9 @@ pub struct App {
     pub investigation: crate::model::investigation::Investigation,
     /// The timeline's selection and this session's marks (for undo).
     pub timeline: TimelinePane,
+    /// Service level objectives (config), and how each stands in each region.
+    pub objectives: Vec<crate::analysis::slo::Objective>,
+    pub slo: Vec<crate::analysis::slo::SloStatus>,
     /// Work asked for before the event loop started (an alert opening a trace).
     pub pending: Vec<Effect>,
     /// The focused pane fills the screen (presenting).
@@ -447,6 +453,8 @@ impl App {
             services: Vec::new(),
             investigation: Default::default(),
             timeline: TimelinePane::default(),
+            objectives: Vec::new(),
+            slo: Vec::new(),
             pending: Vec::new(),
             zoom: false,
             present: false,
@@ -711,6 +719,14 @@ impl App {
                 let mut fx = self.timeline_action(a);
                 fx.extend(self.sync_logs());
                 fx
+            }
+            Mode::Slo => {
+                match self.keymap.action(key) {
+                    Some(Action::Quit) => return self.update(Action::Quit),
+                    Some(Action::Back | Action::Slo) => self.mode = Mode::Normal,
+                    _ => {}
+                }
+                Vec::new()
             }
             Mode::Help => {
                 self.help_action(self.keymap.action(key));
@@ -1171,6 +1187,7 @@ impl App {
             Action::Mark => return self.mark(false),
             Action::Finding => return self.mark(true),
             Action::Timeline => self.toggle_timeline(),
+            Action::Slo => self.toggle_slo(),
             Action::Undo => return self.undo(),
             Action::Unmark => {
                 self.message = Some(("d unmarks in the timeline (t)".into(), false));
@@ -1326,6 +1343,10 @@ impl App {
             ("undo", _) => self.undo(),
             ("timeline", _) => {
                 self.toggle_timeline();
+                Vec::new()
+            }
+            ("slo", _) => {
+                self.toggle_slo();
                 Vec::new()
             }
             ("theme", Some(name)) => vec![Effect::SwitchTheme(name.to_string())],
@@ -1598,12 +1619,24 @@ impl App {
             return;
         };
         let (w, b) = (self.window, self.baseline);
+        self.judge_slos();
         // Each region's health (with its hot spot) once: the verdict and the overview share it.
         let health: Vec<(&str, &str, Option<analysis::RegionHealth>)> = self
             .boundary
             .regions()
             .map(|(c, r)| {
                 (c, r, snap.regions.get(r).map(|m| analysis::region_health(m, snap.now, w, b)))
+            })
+            .collect();
+        // Health is the worse of the baseline's judgment and the objectives'.
+        let health: Vec<(&str, &str, Option<analysis::RegionHealth>)> = health
+            .into_iter()
+            .map(|(c, r, h)| {
+                let h = h.map(|(mut total, hot)| {
+                    health::worse_of(&mut total, analysis::slo::worst(&self.slo, r, None));
+                    (total, hot)
+                });
+                (c, r, h)
             })
             .collect();
         let verdict_rows: Vec<(String, analysis::RowStats)> = health
@@ -1681,6 +1714,37 @@ impl App {
         let l = self.level_mut();
         l.selected = l.selected.min(count.saturating_sub(1));
         self.rank_suspects();
+        self.one_onset();
+    }
+
+    /// One onset: a row whose onset is the minute of the anomaly's (or the incident's) shows
+    /// that onset, to the second where the source knows when requests failed.
+    fn one_onset(&mut self) {
+        let known: Vec<crate::analysis::suspects::Anomaly> =
+            [self.changes.anomaly.clone(), self.changes.incident.clone()]
+                .into_iter()
+                .flatten()
+                .collect();
+        let view = self.view().clone();
+        for row in &mut self.rows {
+            let (region, service) = match &view {
+                View::Overview => (row.name.as_str(), None),
+                View::Region { region } => (region.as_str(), Some(row.name.as_str())),
+                View::Service { region, service } | View::Operation { region, service, .. } => {
+                    (region.as_str(), Some(service.as_str()))
+                }
+                View::Trace { .. } => continue,
+            };
+            let Some(st) = row.stats.as_mut() else { continue };
+            let Some(o) = st.onset else { continue };
+            if let Some(a) = known.iter().find(|a| {
+                a.region == region
+                    && a.onset - a.onset.rem_euclid(MINUTE_MS) == o
+                    && (service.is_none() || a.service.is_none() || a.service.as_deref() == service)
+            }) {
+                st.onset = Some(a.onset);
+            }
+        }
     }
 
     /// The selected failing request, in the operation view.

@@ -153,6 +153,7 @@ pub fn dress(
     redactor: &Arc<crate::redact::Redactor>,
 ) {
     app.present = args.present;
+    app.objectives = cfg.slos.clone();
     app.redactor = redactor.clone();
     app.redacting = cfg.redact.on;
     app.mouse = cfg.mouse && !args.no_mouse;

@@ -109,7 +109,8 @@ pub struct MetricsSnapshot {
     /// (`computed from the evidence, 1,412 requests: …`).
     pub basis: Option<String>,
     /// When requests failed, per region and service, oldest first, where the source knows
-    /// individual requests (evidence): an onset known to the minute is found to the second.
+    /// individual requests (evidence: every failure; the simulator: the first of each
+    /// minute): an onset known to the minute is found to the second.
     pub failure_times: BTreeMap<String, BTreeMap<String, Vec<Millis>>>,
 }
 

@@ -16,6 +16,7 @@ pub mod export;
 pub mod logs;
 mod red;
 mod requests;
+mod slo;
 pub mod theme;
 mod timeline;
 pub mod waterfall;
@@ -213,6 +214,9 @@ pub fn draw(app: &App, theme: &Theme, f: &mut Frame, wall_now: Millis) {
     }
     if app.mode == Mode::Timeline {
         timeline::draw(f, area, app, theme);
+    }
+    if app.mode == Mode::Slo {
+        slo::draw(f, area, app, theme);
     }
 }
 
@@ -439,6 +443,7 @@ pub const COMMANDS: &[(&str, &str)] = &[
     (":trace ID", "waterfall of a request: its correlation id or X-Ray trace id"),
     (":read-only", "show or hide read-only events in the change feed"),
     (":timeline", "show or hide the investigation timeline"),
+    (":slo", "show or hide the service level objectives"),
     (":report", "write the incident report (Markdown) to the data folder"),
     (":note [HH:MM] TEXT", "a note in the timeline, at the time given or now"),
     (":undo", "undo the last mark, promotion, unmark or note"),

@@ -194,7 +194,7 @@ impl Theme {
         let v = &self.file.verdict;
         self.fg(match kind {
             VerdictKind::Unknown => v.unknown,
-            VerdictKind::Normal => v.normal,
+            VerdictKind::Normal | VerdictKind::Recovered => v.normal,
             VerdictKind::Regional => v.regional,
             VerdictKind::Global => v.global,
         })

@@ -140,8 +140,14 @@ impl Acc {
     }
 }
 
+/// One completed minute of a region: a point per series and when each series first failed.
+struct MinuteData {
+    points: Vec<RedPoint>,
+    first_failure: Vec<Option<Millis>>,
+}
+
 /// Completed minutes: (region, minute) -> one point per series.
-type MinuteCache = HashMap<(u16, i64), Arc<[RedPoint]>>;
+type MinuteCache = HashMap<(u16, i64), Arc<MinuteData>>;
 
 /// The simulator. Cheap to share: completed minutes are cached behind a mutex.
 pub struct Engine {
@@ -377,9 +383,11 @@ impl Engine {
         }
     }
 
-    /// The RED points of every series of a region in one minute.
-    fn compute_minute(&self, region: u16, minute: i64) -> Vec<RedPoint> {
+    /// The RED points of every series of a region in one minute, and the time of each
+    /// series' first failure in it.
+    fn compute_minute(&self, region: u16, minute: i64) -> MinuteData {
         let mut acc = vec![Acc::new(); self.series.len()];
+        let mut first_failure: Vec<Option<Millis>> = vec![None; self.series.len()];
         for flow in 0..self.flows.len() as u16 {
             let info = &self.flows[flow as usize];
             for r in self.requests_in(region, flow, minute) {
@@ -389,20 +397,26 @@ impl Engine {
                     }
                     let a = &mut acc[si.series];
                     a.requests += 1;
-                    a.errors += h.outcome.is_some_and(Outcome::is_failure) as u32;
+                    let failed = h.outcome.is_some_and(Outcome::is_failure);
+                    a.errors += failed as u32;
                     a.hist[bucket_of(h.duration)] += 1;
+                    if failed {
+                        let t = r.at + h.start as Millis;
+                        let f = &mut first_failure[si.series];
+                        *f = Some(f.map_or(t, |x| x.min(t)));
+                    }
                 }
             }
         }
-        acc.iter().map(Acc::point).collect()
+        MinuteData { points: acc.iter().map(Acc::point).collect(), first_failure }
     }
 
-    fn minute_points(&self, region: u16, minute: i64) -> Arc<[RedPoint]> {
+    fn minute_points(&self, region: u16, minute: i64) -> Arc<MinuteData> {
         let lock = || self.cache.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(p) = lock().get(&(region, minute)) {
             return p.clone();
         }
-        let pts: Arc<[RedPoint]> = self.compute_minute(region, minute).into();
+        let pts = Arc::new(self.compute_minute(region, minute));
         let mut cache = lock();
         // Keep the cache bounded: three days of minutes per region is plenty.
         if cache.len() > self.regions.len() * 3 * 1440 {
@@ -428,12 +442,24 @@ impl Engine {
                     points: Vec::with_capacity((end_min - start_min) as usize),
                 })
                 .collect();
+            // The first failure of every minute per service: all an onset known to the
+            // minute needs to be found to the second.
+            let mut failures: std::collections::BTreeMap<String, Vec<Millis>> = Default::default();
             for m in start_min..end_min {
-                let pts = self.minute_points(ri, m);
-                for (s, p) in per_series.iter_mut().zip(pts.iter()) {
+                let data = self.minute_points(ri, m);
+                for (s, p) in per_series.iter_mut().zip(data.points.iter()) {
                     s.points.push(*p);
                 }
+                for ((service, _), t) in self.series.iter().zip(&data.first_failure) {
+                    if let Some(t) = t {
+                        failures.entry(service.clone()).or_default().push(*t);
+                    }
+                }
             }
+            for times in failures.values_mut() {
+                times.sort_unstable();
+            }
+            snap.failure_times.insert(region.to_string(), failures);
             let mut rm = RegionMetrics::default();
             for ((service, op), series) in self.series.iter().zip(per_series) {
                 let sm: &mut ServiceMetrics = rm.services.entry(service.clone()).or_default();
@@ -507,7 +533,7 @@ impl Engine {
             for flow in 0..self.flows.len() as u16 {
                 let f = &self.scenario.flows[flow as usize];
                 for r in self.requests_in(ri, flow, minute) {
-                    if r.at < from || r.at >= to {
+                    if r.at >= to {
                         continue;
                     }
                     for (step, h) in f.steps.iter().zip(r.hops()) {
@@ -515,6 +541,10 @@ impl Engine {
                             && scope.operation.as_deref().is_none_or(|o| o == step.operation);
                         if !(here && h.ran && h.outcome.is_some_and(Outcome::is_failure)) {
                             continue;
+                        }
+                        // A failure counts from when the failing call began.
+                        if r.at + (h.start as Millis) < from {
+                            break;
                         }
                         // Only failures that have happened by `to`.
                         if r.at + (h.start + h.duration) as Millis > to {
