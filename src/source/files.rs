@@ -13,7 +13,7 @@
 //! `NAME`, mapped to a configured service by its log groups or function name; a region
 //! named in the path), then the evidence as a whole (when it all comes from one region).
 
-use super::{LogBatch, LogQuery, LogSource, LogUpdate, SourceError, SourceErrorKind};
+use super::{LogBatch, LogQuery, LogSource, LogUpdate, SourceError, SourceErrorKind, scan};
 use crate::config::ServiceConfig;
 use crate::model::logline::{LineContext, LineParser};
 use crate::model::{Clock, LogEvent, lambda};
@@ -237,6 +237,81 @@ pub struct FileLogs {
     home: String,
 }
 
+/// What the lines of log files say of where and when (see [`FileLogs::survey`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// The latest time a line has (after the epoch).
+    pub latest: Option<crate::model::Millis>,
+    /// The regions lines name or are placed in.
+    pub regions: std::collections::BTreeSet<String>,
+}
+
+impl Survey {
+    fn add(&mut self, at: crate::model::Millis, region: &str) {
+        if at > 0 {
+            self.latest = self.latest.max(Some(at));
+        }
+        if !region.is_empty() && !self.regions.contains(region) {
+            self.regions.insert(region.to_string());
+        }
+    }
+}
+
+fn take(e: &mut LogEvent) -> LogEvent {
+    std::mem::replace(
+        e,
+        LogEvent {
+            at: 0,
+            region: String::new(),
+            service: String::new(),
+            level: crate::model::Level::Info,
+            message: String::new(),
+            correlation_id: None,
+            tenant: None,
+            operation: None,
+            trace_id: None,
+            request_id: None,
+            raw: String::new(),
+        },
+    )
+}
+
+/// Whether a log file holds `aws logs` documents (read whole) rather than lines: its first
+/// JSON value is one, as [`FileLogs::load_all`] tells them apart.
+fn is_document_file(path: &Path) -> Result<bool, String> {
+    let (f, _, gz) = scan::open(path)?;
+    let reader: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f)))
+    } else {
+        Box::new(f)
+    };
+    let mut reader = std::io::BufReader::with_capacity(64 << 10, reader);
+    // Past leading whitespace: a document starts with `{`.
+    loop {
+        let buf = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let first = buf[i];
+                std::io::BufRead::consume(&mut reader, i);
+                if first != b'{' {
+                    return Ok(false);
+                }
+                break;
+            }
+            None => {
+                let n = buf.len();
+                std::io::BufRead::consume(&mut reader, n);
+            }
+        }
+    }
+    let mut docs = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
+    Ok(matches!(docs.next(), Some(Ok(first)) if is_log_document(&first)))
+}
+
 /// The AWS CLI's `filter-log-events` / `get-log-events` output, or a subscription payload.
 fn is_log_document(v: &Value) -> bool {
     v.get("events").is_some_and(Value::is_array) || v.get("logEvents").is_some_and(Value::is_array)
@@ -280,6 +355,153 @@ impl FileLogs {
         f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
         lambda::join_requests(&mut f.events);
         Ok(f)
+    }
+
+    /// Read only the lines a search can show, streamed (never a whole file in memory) and,
+    /// for plain files, on every core: the lines `pre` picks out of the raw bytes (those
+    /// holding the searched id or text, and the Lambda runtime lines that join a request's
+    /// lines), then every line naming a request id one of the searched lines names, so that
+    /// joining a request's lines reads as [`FileLogs::load_all`] reads them. The lines that
+    /// hold none of it are never parsed. `AWS CLI` documents are read whole, as by
+    /// `load_all`. With `text`, only the lines whose text holds it are kept (the others were
+    /// read to join them). Lines appended later are not followed.
+    pub fn load_matching(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+        pre: &scan::Prefilter,
+        text: Option<&crate::model::logstore::Needle>,
+        progress: &scan::Progress,
+    ) -> Result<FileLogs, String> {
+        let f = FileLogs {
+            name: name_of(paths, "log"),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: home.to_string(),
+        };
+        type Picked = Vec<(u64, bool, LogEvent)>;
+        // Per file: its document events, or its picked lines in file order.
+        let mut files: Vec<(Origin, Result<Vec<LogEvent>, Picked>)> = Vec::new();
+        for path in paths {
+            let origin = origin_of(path, services);
+            if is_document_file(path)? {
+                let bytes = read_file(path)?;
+                let events =
+                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+                files.push((origin, Ok(events)));
+                continue;
+            }
+            let pieces: Vec<Picked> =
+                scan::scan(path, pre, progress, &|acc: &mut Picked, at, line, wanted| {
+                    if let Some(e) = f.line(line, &origin) {
+                        acc.push((at, wanted, e));
+                    }
+                })?;
+            let mut picked: Picked = pieces.into_iter().flatten().collect();
+            // Every joining line of the file is among the picked ones, in order.
+            let mut events: Vec<LogEvent> = picked.iter_mut().map(|p| take(&mut p.2)).collect();
+            lambda::join_stream(&mut events);
+            for (p, e) in picked.iter_mut().zip(events) {
+                p.2 = e;
+            }
+            files.push((origin, Err(picked)));
+        }
+        // The request ids the searched lines name: their other lines join them.
+        let mut ids: Vec<String> = Vec::new();
+        for (_, file) in &files {
+            match file {
+                Ok(events) => ids.extend(
+                    events
+                        .iter()
+                        .filter(|e| pre.wants(e.raw.as_bytes()))
+                        .filter_map(|e| e.request_id.clone()),
+                ),
+                Err(picked) => {
+                    ids.extend(picked.iter().filter(|p| p.1).filter_map(|p| p.2.request_id.clone()))
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids.retain(|i| !i.is_empty());
+        if let Some(again) = scan::Prefilter::request_ids(&ids) {
+            for (path, (origin, file)) in paths.iter().zip(&mut files) {
+                let Err(picked) = file else { continue };
+                let known: HashSet<u64> = picked.iter().map(|p| p.0).collect();
+                let pieces: Vec<Picked> =
+                    scan::scan(path, &again, progress, &|acc: &mut Picked, at, line, _| {
+                        if !known.contains(&at)
+                            && let Some(e) = f.line(line, origin)
+                        {
+                            acc.push((at, false, e));
+                        }
+                    })?;
+                picked.extend(pieces.into_iter().flatten());
+                picked.sort_by_key(|p| p.0);
+            }
+        }
+        let mut f = f;
+        for (_, file) in files {
+            match file {
+                Ok(events) => f.events.extend(events),
+                Err(picked) => f.events.extend(picked.into_iter().map(|p| p.2)),
+            }
+        }
+        f.events.sort_by_key(|e| e.at);
+        let mut seen = HashSet::new();
+        f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
+        lambda::join_requests(&mut f.events);
+        if let Some(t) = text {
+            f.events.retain(|e| t.find(&e.raw).is_some());
+        }
+        Ok(f)
+    }
+
+    /// What every line of the files says of where and when (for what depends on the whole
+    /// evidence: its only region, its end), read as [`FileLogs::load_matching`] reads, without
+    /// keeping the lines.
+    pub fn survey(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        progress: &scan::Progress,
+    ) -> Result<Survey, String> {
+        let f = FileLogs {
+            name: String::new(),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: String::new(),
+        };
+        let mut out = Survey::default();
+        for path in paths {
+            let origin = origin_of(path, services);
+            if is_document_file(path)? {
+                let bytes = read_file(path)?;
+                let events =
+                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+                for e in events {
+                    out.add(e.at, &e.region);
+                }
+                continue;
+            }
+            let all = scan::Prefilter::everything();
+            let pieces: Vec<Survey> =
+                scan::scan(path, &all, progress, &|acc: &mut Survey, _, line, _| {
+                    if let Some(e) = f.line(line, &origin) {
+                        acc.add(e.at, &e.region);
+                    }
+                })?;
+            for p in pieces {
+                out.latest = out.latest.max(p.latest);
+                out.regions.extend(p.regions);
+            }
+        }
+        Ok(out)
     }
 
     /// Give lines that name no region this one (the evidence's only region).
@@ -364,18 +586,21 @@ impl FileLogs {
     }
 
     fn lines(&self, bytes: &[u8], origin: &Origin) -> Vec<LogEvent> {
-        let mut events: Vec<LogEvent> = bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .map(|l| {
-                let text = String::from_utf8_lossy(l);
-                let mut e = self.parser.parse(text.trim_end_matches('\r'), LineContext::default());
-                self.place(&mut e, origin, None);
-                e
-            })
-            .collect();
+        let mut events: Vec<LogEvent> =
+            bytes.split(|&b| b == b'\n').filter_map(|l| self.line(l, origin)).collect();
         lambda::join_stream(&mut events);
         events
+    }
+
+    /// One line of a line file (`None` for a blank one).
+    fn line(&self, l: &[u8], origin: &Origin) -> Option<LogEvent> {
+        if l.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(l);
+        let mut e = self.parser.parse(text.trim_end_matches('\r'), LineContext::default());
+        self.place(&mut e, origin, None);
+        Some(e)
     }
 
     /// The region and service of a line that does not say them itself.

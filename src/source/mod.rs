@@ -5,6 +5,7 @@ pub mod aws;
 pub mod cloudtrail;
 pub mod evidence;
 pub mod files;
+pub mod scan;
 pub mod sim;
 pub mod xray;
 
