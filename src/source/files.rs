@@ -1024,4 +1024,84 @@ mod tests {
                 .unwrap();
         assert!(err.contains("document 2"), "{err}");
     }
+
+    /// The pre-filtered read shows what the whole read shows, for every id and text of a file
+    /// of Lambda runtime lines (joined to their requests across lines that do not name the
+    /// id), JSON lines, escaped ids, colour codes and cut lines, plain and gzipped.
+    #[test]
+    fn a_search_reads_the_lines_the_whole_read_shows() {
+        use crate::model::logstore::{LogFilter, Needle};
+        let rid = "8f5a9b4e-1c2d-4e3f-9a8b-7c6d5e4f3a2b";
+        let rid2 = "11111111-2222-4333-8444-555555555555";
+        let long = "y".repeat(crate::model::logline::MAX_LINE_BYTES + 5);
+        let text = format!(
+            "INIT_START Runtime Version: nodejs:20.v33\n\
+             START RequestId: {rid} Version: $LATEST\n\
+             2026-11-19T13:42:05.100Z\t{rid}\tINFO\t{{\"correlationId\":\"c-7\",\"msg\":\"go\"}}\n\
+             {{\"timestamp\":\"2026-11-19T13:42:05.150Z\",\"requestId\":\"{rid}\",\"correlationId\":\"c-7\",\"message\":\"json\"}}\n\
+             2026-11-19T13:42:05.200Z {rid} Task timed out after 3.00 seconds\n\
+             END RequestId: {rid}\n\
+             REPORT RequestId: {rid}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tStatus: timeout\n\
+             XRAY TraceId: 1-6740a1b2-0123456789abcdef01234567\tSegmentId: a\tSampled: true\n\
+             START RequestId: {rid2} Version: $LATEST\n\
+             {{\"timestamp\":\"2026-11-19T13:42:06Z\",\"requestId\":\"{rid2}\",\"correlationId\":\"c-8\",\"message\":\"mentions c-7 and Timed\"}}\n\
+             {{\"timestamp\":\"2026-11-19T13:42:06.5Z\",\"requestId\":\"{rid2}\",\"message\":\"no id, says c-7\"}}\n\
+             REPORT RequestId: {rid2}\tDuration: 2.00 ms\n\
+             {{\"timestamp\":\"2026-11-19T13:42:07Z\",\"correlationId\":\"\\u0063-7\",\"message\":\"escaped\"}}\n\
+             \x1b[31mERROR\x1b[0m c-7 coloured\n\
+             {{\"timestamp\":\"2026-11-19T13:42:08Z\",\"correlationId\":\"c-9\",\"message\":\"{long} c-7\"}}\n\
+             plain line without anything\n\
+             {{\"timestamp\":\"2026-11-19T13:42:05.150Z\",\"requestId\":\"{rid}\",\"correlationId\":\"c-7\",\"message\":\"json\"}}\n"
+        );
+        let plain = write("search.log", text.as_bytes());
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+        let gz = write("search2.log.gz", &enc.finish().unwrap());
+        let paths = vec![plain, gz];
+        let whole = FileLogs::load_all(&paths, LineParser::default(), &[], "eu-west-1").unwrap();
+        let key = |e: &LogEvent| format!("{e:?}");
+        let shown = |f: &FileLogs, filter: &LogFilter| -> Vec<String> {
+            f.events().iter().filter(|e| filter.matches(e)).map(key).collect()
+        };
+        let progress = scan::Progress::default();
+        for id in ["c-7", "c-8", "c-9", rid, "Task", "nothing"] {
+            let filter = LogFilter { correlation_id: Some(id.into()), ..LogFilter::default() };
+            let pre = scan::Prefilter::correlation_id(id).unwrap();
+            let some = FileLogs::load_matching(
+                &paths,
+                LineParser::default(),
+                &[],
+                "eu-west-1",
+                &pre,
+                None,
+                &progress,
+            )
+            .unwrap();
+            assert_eq!(shown(&some, &filter), shown(&whole, &filter), "{id}");
+            if id == "c-7" {
+                assert!(shown(&some, &filter).len() >= 8, "{:#?}", shown(&some, &filter));
+            }
+            assert!(some.events().len() < whole.events().len(), "{id}: not every line was read");
+        }
+        for t in ["timed", "Timed", "json", "line cut", "coloured", "REPORT"] {
+            let filter = LogFilter { text: Some(t.into()), ..LogFilter::default() };
+            let pre = scan::Prefilter::text(t).unwrap();
+            let needle = Needle::new(t);
+            let some = FileLogs::load_matching(
+                &paths,
+                LineParser::default(),
+                &[],
+                "eu-west-1",
+                &pre,
+                Some(&needle),
+                &progress,
+            )
+            .unwrap();
+            let all: Vec<String> = some.events().iter().map(key).collect();
+            assert_eq!(all, shown(&whole, &filter), "{t}");
+            assert!(!all.is_empty(), "{t}");
+        }
+        let survey = FileLogs::survey(&paths, LineParser::default(), &[], &progress).unwrap();
+        assert_eq!(survey.latest, whole.events().iter().map(|e| e.at).max());
+    }
 }
