@@ -4,7 +4,7 @@
 //! records (see [`crate::analysis::requests`]) and says so; the clock is the evidence's own
 //! time, never the wall clock.
 
-use super::files::{FileChanges, FileLogs, FileTraces, read_file};
+use super::files::{FileChanges, FileLogs, FileTraces, read_head};
 use super::scan::{Prefilter, Progress};
 use super::{MetricsSource, RequestSource, SourceError};
 use crate::analysis::requests::{self, Basis};
@@ -70,7 +70,8 @@ impl EvidencePaths {
         let files = expand(dir)?;
         let mut unknown = Vec::new();
         for f in files {
-            let bytes = read_file(&f)?;
+            // What a file holds is told by its first MiB (all `classify` looks at).
+            let bytes = read_head(&f, 1 << 20)?;
             match classify(&bytes) {
                 Some(k) => self.add(k, &f)?,
                 None => unknown.push(f),

@@ -63,6 +63,20 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+/// The first `n` bytes of a file (decompressed when gzipped): enough to tell what it holds
+/// without reading it whole.
+pub fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, String> {
+    let (f, _, gz) = scan::open(path)?;
+    let mut out = Vec::new();
+    let read = if gz {
+        flate2::read::MultiGzDecoder::new(f).take(n).read_to_end(&mut out)
+    } else {
+        f.take(n).read_to_end(&mut out)
+    };
+    read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    Ok(out)
+}
+
 /// `a.json` for one file, `3 log files` for several.
 fn name_of(paths: &[PathBuf], what: &str) -> String {
     match paths {
