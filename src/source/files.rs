@@ -230,6 +230,10 @@ struct Followed {
     end: u64,
     /// The file's inode: another one at the path is a rotated log, read from its start.
     inode: u64,
+    /// The most bytes one read takes ([`FOLLOW_CHUNK`]).
+    chunk: u64,
+    /// The newest time of a line read.
+    newest: crate::model::Millis,
 }
 
 /// The most bytes read for one line of a followed file; a longer line is kept cut.
@@ -249,6 +253,14 @@ pub struct FileLogs {
     follow: Vec<Followed>,
     /// The region lines without one are shown under.
     home: String,
+    /// Reading the files on a thread of their own (see [`FileLogs::load_background`]).
+    loading: Option<std::sync::Arc<Loading>>,
+}
+
+/// Log files being read in the background: what was read, once it was.
+struct Loading {
+    done: std::sync::OnceLock<Result<FileLogs, String>>,
+    ready: tokio::sync::watch::Receiver<bool>,
 }
 
 /// What the lines of log files say of where and when (see [`FileLogs::survey`]).
@@ -352,15 +364,43 @@ impl FileLogs {
             events: Vec::new(),
             follow: Vec::new(),
             home: home.to_string(),
+            loading: None,
         };
         for path in paths {
-            let bytes = read_file(path)?;
             let origin = origin_of(path, services);
-            let (events, lines) =
-                f.parse(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
-            if lines && !bytes.starts_with(&GZIP_MAGIC) {
-                let end = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
-                f.follow.push(Followed { path: path.clone(), origin, end, inode: inode(path) });
+            if is_document_file(path)? {
+                let bytes = read_file(path)?;
+                let events =
+                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+                f.events.extend(events);
+                continue;
+            }
+            // Line files are parsed in pieces on every core, never held whole.
+            let (_, len, gz) = scan::open(path)?;
+            let all = scan::Prefilter::everything();
+            let progress = scan::Progress::default();
+            let pieces: Vec<Vec<LogEvent>> = scan::scan(
+                path,
+                &all,
+                &progress,
+                MAX_FILE_BYTES,
+                &|acc: &mut Vec<LogEvent>, _, line, _| {
+                    if let Some(e) = f.line(line, &origin) {
+                        acc.push(e);
+                    }
+                },
+            )?;
+            let mut events: Vec<LogEvent> = pieces.into_iter().flatten().collect();
+            lambda::join_stream(&mut events);
+            if !gz {
+                f.follow.push(Followed {
+                    path: path.clone(),
+                    origin,
+                    end: len,
+                    inode: inode(path),
+                    chunk: FOLLOW_CHUNK,
+                    newest: events.iter().map(|e| e.at).max().unwrap_or(0),
+                });
             }
             f.events.extend(events);
         }
@@ -369,6 +409,77 @@ impl FileLogs {
         f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
         lambda::join_requests(&mut f.events);
         Ok(f)
+    }
+
+    /// Start reading the files on a thread of their own and return at once, so that the
+    /// cockpit draws and answers keys while big files are read; the log tail's queries wait
+    /// for the read (the pane says it is loading). The files are checked first (each exists
+    /// and is a regular file), so a wrong path is still refused at start; what reading them
+    /// finds wrong is the log pane's error.
+    pub fn load_background(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+    ) -> Result<FileLogs, String> {
+        for p in paths {
+            scan::open(p)?;
+        }
+        let job = (paths.to_vec(), parser.clone(), services.to_vec(), home.to_string());
+        FileLogs::in_background(paths, parser, services, home, move || {
+            let (paths, parser, services, home) = job;
+            FileLogs::load_all(&paths, parser, &services, &home)
+        })
+    }
+
+    /// A source whose files `read` reads on a thread of its own.
+    fn in_background(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+        read: impl FnOnce() -> Result<FileLogs, String> + Send + 'static,
+    ) -> Result<FileLogs, String> {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let loading = std::sync::Arc::new(Loading { done: std::sync::OnceLock::new(), ready: rx });
+        let done = loading.clone();
+        std::thread::Builder::new()
+            .name("log-files".into())
+            .spawn(move || {
+                let _ = done.done.set(read());
+                let _ = tx.send(true);
+            })
+            .map_err(|e| format!("cannot start reading the log files: {e}"))?;
+        Ok(FileLogs {
+            name: name_of(paths, "log"),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: home.to_string(),
+            loading: Some(loading),
+        })
+    }
+
+    /// The files as read, once a background read is over (`None`: not read in the
+    /// background, `self` holds them).
+    async fn loaded(&self) -> Result<Option<&FileLogs>, SourceError> {
+        let Some(l) = &self.loading else { return Ok(None) };
+        let mut ready = l.ready.clone();
+        let _ = ready.wait_for(|done| *done).await;
+        match l.done.get() {
+            Some(Ok(f)) => Ok(Some(f)),
+            Some(Err(e)) => Err(SourceError::new(SourceErrorKind::Other, e.clone())),
+            None => Err(SourceError::new(
+                SourceErrorKind::Other,
+                format!("reading {} stopped", self.name),
+            )),
+        }
+    }
+
+    /// Whether a background read is over (always, for files read at once).
+    pub fn is_loaded(&self) -> bool {
+        self.loading.as_ref().is_none_or(|l| l.done.get().is_some())
     }
 
     /// Read only the lines a search can show, streamed (never a whole file in memory) and,
@@ -395,6 +506,7 @@ impl FileLogs {
             events: Vec::new(),
             follow: Vec::new(),
             home: home.to_string(),
+            loading: None,
         };
         type Picked = Vec<(u64, bool, LogEvent)>;
         // Per file: its document events, or its picked lines in file order.
@@ -408,12 +520,17 @@ impl FileLogs {
                 files.push((origin, Ok(events)));
                 continue;
             }
-            let pieces: Vec<Picked> =
-                scan::scan(path, pre, progress, &|acc: &mut Picked, at, line, wanted| {
+            let pieces: Vec<Picked> = scan::scan(
+                path,
+                pre,
+                progress,
+                u64::MAX,
+                &|acc: &mut Picked, at, line, wanted| {
                     if let Some(e) = f.line(line, &origin) {
                         acc.push((at, wanted, e));
                     }
-                })?;
+                },
+            )?;
             let mut picked: Picked = pieces.into_iter().flatten().collect();
             // Every joining line of the file is among the picked ones, in order.
             let mut events: Vec<LogEvent> = picked.iter_mut().map(|p| take(&mut p.2)).collect();
@@ -445,14 +562,19 @@ impl FileLogs {
             for (path, (origin, file)) in paths.iter().zip(&mut files) {
                 let Err(picked) = file else { continue };
                 let known: HashSet<u64> = picked.iter().map(|p| p.0).collect();
-                let pieces: Vec<Picked> =
-                    scan::scan(path, &again, progress, &|acc: &mut Picked, at, line, _| {
+                let pieces: Vec<Picked> = scan::scan(
+                    path,
+                    &again,
+                    progress,
+                    u64::MAX,
+                    &|acc: &mut Picked, at, line, _| {
                         if !known.contains(&at)
                             && let Some(e) = f.line(line, origin)
                         {
                             acc.push((at, false, e));
                         }
-                    })?;
+                    },
+                )?;
                 picked.extend(pieces.into_iter().flatten());
                 picked.sort_by_key(|p| p.0);
             }
@@ -490,6 +612,7 @@ impl FileLogs {
             events: Vec::new(),
             follow: Vec::new(),
             home: String::new(),
+            loading: None,
         };
         let mut out = Survey::default();
         for path in paths {
@@ -505,7 +628,7 @@ impl FileLogs {
             }
             let all = scan::Prefilter::everything();
             let pieces: Vec<Survey> =
-                scan::scan(path, &all, progress, &|acc: &mut Survey, _, line, _| {
+                scan::scan(path, &all, progress, u64::MAX, &|acc: &mut Survey, _, line, _| {
                     if let Some(e) = f.line(line, &origin) {
                         acc.add(e.at, &e.region);
                     }
@@ -527,20 +650,6 @@ impl FileLogs {
             f.origin.region.get_or_insert_with(|| region.to_string());
         }
         self.home = region.to_string();
-    }
-
-    /// A file's events and whether it is a line file (followed) rather than a document.
-    fn parse(&self, bytes: &[u8], origin: &Origin) -> Result<(Vec<LogEvent>, bool), String> {
-        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-        if bytes.get(start) == Some(&b'{') {
-            let mut docs = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-            if let Some(Ok(first)) = docs.next()
-                && is_log_document(&first)
-            {
-                return self.documents(bytes, origin).map(|e| (e, false));
-            }
-        }
-        Ok((self.lines(bytes, origin), true))
     }
 
     /// One or more CLI documents, one after the other. Anything else in between is refused
@@ -671,9 +780,9 @@ impl FileLogs {
         }
         file.seek(SeekFrom::Start(f.end))?;
         let mut buf = Vec::new();
-        file.take(FOLLOW_CHUNK).read_to_end(&mut buf)?;
+        file.take(f.chunk).read_to_end(&mut buf)?;
         let Some(last_nl) = buf.iter().rposition(|&b| b == b'\n') else {
-            if buf.len() as u64 >= FOLLOW_CHUNK {
+            if buf.len() as u64 >= f.chunk {
                 // One line longer than a chunk: kept cut, and reading goes on after it.
                 f.end += buf.len() as u64;
                 return Ok(self.lines(&buf, &f.origin));
@@ -691,40 +800,108 @@ impl LogSource for FileLogs {
     }
 
     async fn fetch(&self, q: LogQuery) -> Result<LogBatch, SourceError> {
-        let mut events = self.matching(&self.events, &q);
+        let f = self.loaded().await?.unwrap_or(self);
+        Ok(f.fetch_now(&q))
+    }
+
+    async fn follow(&self, q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
+        let f = tokio::select! {
+            f = self.loaded() => f,
+            _ = sink.closed() => return,
+        };
+        match f {
+            Ok(f) => f.unwrap_or(self).follow_files(q, sink).await,
+            // Said by the fetch that waited for the same read.
+            Err(_) => sink.closed().await,
+        }
+    }
+}
+
+impl FileLogs {
+    fn fetch_now(&self, q: &LogQuery) -> LogBatch {
+        let mut events = self.matching(&self.events, q);
         let truncated = events.len() > q.limit;
         if truncated {
             events.drain(..events.len() - q.limit);
         }
-        Ok(LogBatch { events, sampled: false, truncated })
+        LogBatch { events, sampled: false, truncated, behind_ms: None }
     }
 
-    async fn follow(&self, q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
+    async fn follow_files(&self, q: LogQuery, sink: mpsc::Sender<LogUpdate>) {
         if self.follow.is_empty() {
             return sink.closed().await;
         }
         let mut files = self.follow.clone();
+        let mut behind: Vec<Option<crate::model::Millis>> = vec![None; files.len()];
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = sink.closed() => return,
+            if behind.iter().all(Option::is_none) {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = sink.closed() => return,
+                }
+            } else {
+                // Behind what is written: read on at once.
+                tokio::task::yield_now().await;
+                if sink.is_closed() {
+                    return;
+                }
             }
-            for f in &mut files {
+            for i in 0..files.len() {
+                let f = &mut files[i];
+                let was = behind[i];
                 let update = match self.read_new(f) {
-                    Ok(new) if new.is_empty() => continue,
                     Ok(new) => {
-                        Ok(LogBatch { events: self.matching(&new, &q), ..LogBatch::default() })
+                        if let Some(t) = new.iter().map(|e| e.at).max() {
+                            f.newest = f.newest.max(t);
+                        }
+                        behind[i] = self.lag(f);
+                        if new.is_empty() && behind[i] == was {
+                            continue;
+                        }
+                        Ok(LogBatch {
+                            events: self.matching(&new, &q),
+                            behind_ms: behind.iter().flatten().max().copied(),
+                            ..LogBatch::default()
+                        })
                     }
-                    Err(e) => Err(SourceError::new(
-                        SourceErrorKind::Other,
-                        format!("cannot read {}: {e}", f.path.display()),
-                    )),
+                    Err(e) => {
+                        behind[i] = None;
+                        Err(SourceError::new(
+                            SourceErrorKind::Other,
+                            format!("cannot read {}: {e}", f.path.display()),
+                        ))
+                    }
                 };
                 if sink.send(update).await.is_err() {
                     return;
                 }
             }
         }
+    }
+
+    /// How far behind what is written reading a followed file is: `None` when every line
+    /// written was read, else the time from the newest line read to the newest line written
+    /// (0 when the lines say no time).
+    fn lag(&self, f: &Followed) -> Option<crate::model::Millis> {
+        let len = std::fs::metadata(&f.path).ok()?.len();
+        if len <= f.end {
+            return None;
+        }
+        let tail = || -> Option<crate::model::Millis> {
+            let mut file = std::fs::File::open(&f.path).ok()?;
+            let from = len.saturating_sub(64 << 10).max(f.end);
+            file.seek(SeekFrom::Start(from)).ok()?;
+            let mut buf = Vec::new();
+            file.take(len - from).read_to_end(&mut buf).ok()?;
+            let end = buf.iter().rposition(|&b| b == b'\n')?;
+            let start = buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let last = self.line(&buf[start..end], &f.origin)?;
+            Some(last.at)
+        };
+        Some(match tail() {
+            Some(at) if f.newest > 0 && at > f.newest => at - f.newest,
+            _ => 0,
+        })
     }
 }
 
@@ -1117,5 +1294,88 @@ mod tests {
         }
         let survey = FileLogs::survey(&paths, LineParser::default(), &[], &progress).unwrap();
         assert_eq!(survey.latest, whole.events().iter().map(|e| e.at).max());
+    }
+
+    /// The cockpit's `--logs`: the source answers at once, its queries wait for a slow read
+    /// (the pane meanwhile says it is loading and keys are answered), then get every line.
+    #[test]
+    fn files_read_in_the_background_answer_when_read() {
+        let p = write("background.log", b"{\"message\":\"one\",\"correlationId\":\"c-1\"}\n");
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let path = p.clone();
+        let f = FileLogs::in_background(
+            &[p.clone()],
+            LineParser::default(),
+            &[],
+            "eu-west-1",
+            move || {
+                // A slow reader: nothing is read until the test says so.
+                let _ = wait.recv();
+                FileLogs::load(&path, LineParser::default(), "eu-west-1")
+            },
+        )
+        .unwrap();
+        assert!(!f.is_loaded());
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let q = LogQuery {
+            region: "eu-west-1".into(),
+            correlation_id: Some("c-1".into()),
+            from: 0,
+            to: i64::MAX,
+            limit: 10,
+        };
+        let early = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(200), f.fetch(q.clone())).await
+        });
+        assert!(early.is_err(), "the query waits for the read");
+        release.send(()).unwrap();
+        let batch = rt.block_on(f.fetch(q)).unwrap();
+        assert!(f.is_loaded());
+        assert_eq!(batch.events.len(), 1);
+        assert_eq!(batch.events[0].message, "one");
+        // A wrong path is refused at start, not in the background.
+        let err = FileLogs::load_background(
+            &[PathBuf::from("/nonexistent/x.log")],
+            LineParser::default(),
+            &[],
+            "r",
+        )
+        .err()
+        .unwrap();
+        assert!(err.contains("cannot read"), "{err}");
+    }
+
+    /// A followed file written faster than it is read says how far behind it is, and reads
+    /// on until it caught up.
+    #[test]
+    fn a_followed_file_behind_what_is_written_says_by_how_much() {
+        let line = |s: u32| {
+            format!(
+                "{{\"timestamp\":\"2026-11-19T13:{:02}:{:02}Z\",\"message\":\"m\"}}\n",
+                s / 60,
+                s % 60
+            )
+        };
+        let p = write("behind.log", line(0).as_bytes());
+        let f = FileLogs::load(&p, LineParser::default(), "eu-west-1").unwrap();
+        let mut fol = f.follow[0].clone();
+        assert_eq!(f.lag(&fol), None, "caught up");
+        let more: String = (1..=100).map(line).collect();
+        let mut w = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        std::io::Write::write_all(&mut w, more.as_bytes()).unwrap();
+        // Reads take ten lines at a time.
+        fol.chunk = line(1).len() as u64 * 10;
+        let got = f.read_new(&mut fol).unwrap();
+        assert_eq!(got.len(), 10);
+        fol.newest = got.iter().map(|e| e.at).max().unwrap();
+        assert_eq!(f.lag(&fol), Some(90_000), "the newest read is 13:00:10, written 13:01:40");
+        let mut reads = 1;
+        while f.lag(&fol).is_some() {
+            let got = f.read_new(&mut fol).unwrap();
+            fol.newest = fol.newest.max(got.iter().map(|e| e.at).max().unwrap_or(0));
+            reads += 1;
+            assert!(reads <= 10);
+        }
+        assert_eq!(reads, 10);
     }
 }

@@ -224,11 +224,13 @@ pub fn open(path: &Path) -> Result<(File, u64, bool), String> {
 /// Scan one file: `on_line(acc, offset, line, wanted)` for every line the pre-filter picks,
 /// `offset` being where the line starts in the (decompressed) file. The lines of a piece go to
 /// one accumulator; the accumulators come back in the file's order. Plain files are read on
-/// every core; gzipped ones are decompressed on one thread while another scans.
+/// every core; gzipped ones are decompressed on one thread while another scans. A file of
+/// more than `limit` bytes (decompressed) is refused.
 pub fn scan<A, F>(
     path: &Path,
     pre: &Prefilter,
     progress: &Progress,
+    limit: u64,
     on_line: &F,
 ) -> Result<Vec<A>, String>
 where
@@ -236,9 +238,22 @@ where
     F: Fn(&mut A, u64, &[u8], bool) + Sync,
 {
     let (f, len, gz) = open(path)?;
-    let err = |e: std::io::Error| format!("cannot read {}: {e}", path.display());
+    let too_big = || {
+        format!(
+            "{}: more than {} GiB (decompressed): split it, or filter it before reading",
+            path.display(),
+            limit >> 30
+        )
+    };
+    if !gz && len > limit {
+        return Err(too_big());
+    }
+    let err = |e: std::io::Error| match e.kind() {
+        std::io::ErrorKind::FileTooLarge => too_big(),
+        _ => format!("cannot read {}: {e}", path.display()),
+    };
     if gz {
-        scan_gzip(f, len, pre, progress, on_line).map_err(err)
+        scan_gzip(f, len, pre, progress, limit, on_line).map_err(err)
     } else {
         scan_plain(&f, len, pre, progress, on_line).map_err(err)
     }
@@ -371,6 +386,7 @@ fn scan_gzip<A, F>(
     len: u64,
     pre: &Prefilter,
     progress: &Progress,
+    limit: u64,
     on_line: &F,
 ) -> std::io::Result<Vec<A>>
 where
@@ -426,6 +442,11 @@ where
                 }
             }
             buf.truncate(got);
+            if base + got as u64 > limit {
+                drop(to_scan);
+                let _ = scanner.join();
+                return Err(std::io::ErrorKind::FileTooLarge.into());
+            }
             if !eof {
                 // Keep the unfinished last line for the next piece (a line longer than a
                 // piece grows the buffer until it ends).
