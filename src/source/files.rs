@@ -1304,7 +1304,7 @@ mod tests {
         let (release, wait) = std::sync::mpsc::channel::<()>();
         let path = p.clone();
         let f = FileLogs::in_background(
-            &[p.clone()],
+            std::slice::from_ref(&p),
             LineParser::default(),
             &[],
             "eu-west-1",

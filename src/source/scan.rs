@@ -41,7 +41,7 @@ enum Wanted {
     /// searches those alone (a joining pattern's match must not hide one).
     Literals { ac: AhoCorasick, check: AhoCorasick, n: usize },
     /// Free text, with the log tail's smart case.
-    Text(Needle),
+    Text(Box<Needle>),
 }
 
 impl Prefilter {
@@ -73,8 +73,12 @@ impl Prefilter {
             return None;
         }
         Some(Prefilter {
-            wanted: Wanted::Text(Needle::new(text)),
-            joining: Some(AhoCorasick::new(JOINING).ok()?),
+            wanted: Wanted::Text(Box::new(Needle::new(text))),
+            // Leftmost-first lets the automaton use its SIMD prefilter; only where a match
+            // starts matters.
+            joining: Some(
+                AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(JOINING).ok()?,
+            ),
             long_lines: Needle::may_match_cut_mark(text),
         })
     }
@@ -85,7 +89,7 @@ impl Prefilter {
         if ids.is_empty() {
             return None;
         }
-        let ac = AhoCorasick::new(ids).ok()?;
+        let ac = AhoCorasick::builder().match_kind(MatchKind::LeftmostFirst).build(ids).ok()?;
         Some(Prefilter {
             wanted: Wanted::Literals { check: ac.clone(), ac, n: ids.len() },
             joining: None,
@@ -95,7 +99,11 @@ impl Prefilter {
 
     /// Every line (`on_line` gets each with `wanted` true).
     pub fn everything() -> Prefilter {
-        Prefilter { wanted: Wanted::Text(Needle::new("")), joining: None, long_lines: false }
+        Prefilter {
+            wanted: Wanted::Text(Box::new(Needle::new(""))),
+            joining: None,
+            long_lines: false,
+        }
     }
 
     /// Whether a line as written holds what is searched for (not just a joining line).
@@ -525,11 +533,16 @@ mod tests {
     }
 
     fn lines_of(path: &Path, pre: &Prefilter) -> Vec<(u64, String)> {
-        let got: Vec<Vec<(u64, String)>> =
-            scan(path, pre, &Progress::default(), &|acc: &mut Vec<_>, at, l: &[u8], _| {
+        let got: Vec<Vec<(u64, String)>> = scan(
+            path,
+            pre,
+            &Progress::default(),
+            u64::MAX,
+            &|acc: &mut Vec<_>, at, l: &[u8], _| {
                 acc.push((at, String::from_utf8_lossy(l).into_owned()))
-            })
-            .unwrap();
+            },
+        )
+        .unwrap();
         got.into_iter().flatten().collect()
     }
 
