@@ -1,6 +1,7 @@
 //! The log tail at scale: ingesting and filtering 1,000,000 realistic JSON log lines (the
-//! simulator's format: ten fields, ~290 bytes, 100,000 requests of ten lines each), and
-//! drawing the pane over them. Also prints the memory a stored line costs and, for
+//! simulator's format: ten fields, ~290 bytes, 100,000 requests of ten lines each), searching
+//! a file of them as `warroom logs` does (beside grep on the same file), and drawing the pane
+//! over them. Also prints the memory a stored line costs and, for
 //! comparison, how long `grep -F` takes to find one correlation id in the same lines saved
 //! to a file.
 
@@ -11,8 +12,10 @@ use std::hint::black_box;
 use std::time::Instant;
 use warroom::app::{Action, App, Keymap, SourceInfo};
 use warroom::model::logline::{LineContext, LineParser};
-use warroom::model::logstore::{LINE_OVERHEAD, LogFilter, LogStore};
+use warroom::model::logstore::{LINE_OVERHEAD, LogFilter, LogStore, Needle};
 use warroom::model::{Boundary, Clock};
+use warroom::source::files::FileLogs;
+use warroom::source::scan::{Prefilter, Progress};
 use warroom::ui::{self, Theme};
 
 const LINES: usize = 1_000_000;
@@ -151,6 +154,70 @@ fn bench(c: &mut Criterion) {
         })
     });
     g.finish();
+
+    // Searching a log file of the same lines as `warroom logs --source FILE` does: read in
+    // pieces on every core, only the lines the pre-filter picks parsed. grep on the same file
+    // (a whole process) for comparison, and reading every line as before.
+    let path =
+        std::env::temp_dir().join(format!("warroom-bench-search-{}.log", std::process::id()));
+    std::fs::write(&path, lines.join("\n") + "\n").expect("write the lines");
+    let paths = vec![path.clone()];
+    let bytes = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    let mut g = c.benchmark_group("log file search, 1,000,000 JSON lines");
+    g.sample_size(10);
+    g.throughput(Throughput::Bytes(bytes));
+    let search = |pre: &Prefilter, text: Option<&Needle>| {
+        let progress = Progress::default();
+        FileLogs::load_matching(
+            &paths,
+            LineParser::default(),
+            &[],
+            "eu-west-1",
+            pre,
+            text,
+            &progress,
+        )
+        .expect("search")
+    };
+    g.bench_function("by correlation id (pre-filtered, every core)", |b| {
+        let pre = Prefilter::correlation_id(&ids[0]).expect("an id");
+        b.iter(|| black_box(search(&pre, None).events().len()))
+    });
+    g.bench_function("grep -F the id (whole process)", |b| {
+        b.iter(|| {
+            black_box(
+                std::process::Command::new("grep").args(["-F", &ids[0]]).arg(&path).output().ok(),
+            )
+        })
+    });
+    g.bench_function("by free text \"timed out\" (smart case, pre-filtered)", |b| {
+        let pre = Prefilter::text("timed out").expect("text");
+        let needle = Needle::new("timed out");
+        b.iter(|| black_box(search(&pre, Some(&needle)).events().len()))
+    });
+    g.bench_function("grep -iF \"timed out\" (whole process)", |b| {
+        b.iter(|| {
+            black_box(
+                std::process::Command::new("grep")
+                    .args(["-iF", "timed out"])
+                    .arg(&path)
+                    .output()
+                    .ok(),
+            )
+        })
+    });
+    g.bench_function("every line read and parsed (load_all)", |b| {
+        b.iter(|| {
+            black_box(
+                FileLogs::load_all(&paths, LineParser::default(), &[], "eu-west-1")
+                    .expect("read")
+                    .events()
+                    .len(),
+            )
+        })
+    });
+    g.finish();
+    let _ = std::fs::remove_file(&path);
 
     // Drawing the whole screen with a full tail (200,000 lines, the default capacity).
     let info = SourceInfo { name: "demo".into(), scenario: Some("bench".into()), title: None };

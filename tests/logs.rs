@@ -357,3 +357,69 @@ fn z_zooms_the_focused_pane_to_the_screen() {
     app.update(Action::Zoom);
     assert!(common::render(&app, 120, 30, 0).contains("Regional RED"));
 }
+
+#[test]
+fn headless_search_of_lambda_lines_joins_them_to_the_request_with_or_without_a_range() {
+    let dir = std::env::temp_dir().join(format!("warroom-logs-lambda-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rid = "8f5a9b4e-1c2d-4e3f-9a8b-7c6d5e4f3a2b";
+    let mut text = String::new();
+    for i in 0..2000 {
+        text.push_str(&format!(
+            "{{\"timestamp\":\"2026-11-19T13:{:02}:00Z\",\"region\":\"eu-west-1\",\"correlationId\":\"c-{i}\",\"message\":\"other\"}}\n",
+            i % 60
+        ));
+    }
+    text.push_str(&format!(
+        "START RequestId: {rid} Version: $LATEST\n\
+         {{\"timestamp\":\"2026-11-19T13:42:05.150Z\",\"requestId\":\"{rid}\",\"correlationId\":\"c-lambda\",\"message\":\"approving\"}}\n\
+         2026-11-19T13:42:05.200Z {rid} Task timed out after 3.00 seconds\n\
+         REPORT RequestId: {rid}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tStatus: timeout\n"
+    ));
+    let path = dir.join("worker.log");
+    std::fs::write(&path, &text).unwrap();
+    let p = path.to_str().unwrap();
+    let (out, err, code) = warroom(&["logs", "--correlation-id", "c-lambda", "--source", p]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 4, "{out}");
+    // START and REPORT say no time of their own (they come first) and join the request.
+    assert!(lines[0].contains("START RequestId"), "{out}");
+    assert!(lines[1].contains("REPORT RequestId"), "{out}");
+    assert!(lines.iter().all(|l| l.contains("cid=c-lambda")), "{out}");
+    // Lines that name no region are placed in the evidence's only one, as the cockpit does.
+    assert!(lines.iter().all(|l| l.contains("eu-west-1")), "{out}");
+    let (ranged, err, code) =
+        warroom(&["logs", "--correlation-id", "c-lambda", "--source", p, "--since", "100000h"]);
+    assert_eq!(code, 0, "{err}");
+    // A range keeps the lines of its time; those that say none are outside any.
+    assert_eq!(ranged.lines().collect::<Vec<_>>(), lines[2..], "{ranged}");
+    // Smart case: a capital makes the text case-sensitive.
+    let (timed, _, code) = warroom(&["logs", "--grep", "timed OUT", "--source", p]);
+    assert_eq!((timed.as_str(), code), ("", 1));
+    let (timed, _, code) = warroom(&["logs", "--grep", "timed out", "--source", p]);
+    assert_eq!(code, 0);
+    assert_eq!(timed.lines().count(), 1, "{timed}");
+    assert!(timed.contains("Task timed out"), "{timed}");
+    let (_, err, code) = warroom(&["logs", "--correlation-id", "c-none", "--source", p]);
+    assert_eq!(code, 1);
+    assert!(err.contains("no lines for c-none"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_followed_source_behind_what_is_written_says_so_in_the_title() {
+    let mut app = common::app();
+    let fx = app.restart_logs();
+    common::serve(&mut app, fx);
+    let g = app.logs.generation;
+    let behind = LogBatch { behind_ms: Some(71_500), ..LogBatch::default() };
+    app.on_logs(g, Ok(behind), false, 0);
+    let title = warroom::ui::logs::title(&app);
+    assert!(title.contains("FOLLOWING, behind by 72 s"), "{title}");
+    // Caught up: the mark goes.
+    app.on_logs(g, Ok(LogBatch::default()), false, 0);
+    let title = warroom::ui::logs::title(&app);
+    assert!(title.contains("FOLLOWING ·"), "{title}");
+    assert!(!title.contains("behind"), "{title}");
+}

@@ -72,6 +72,9 @@ pub struct LogPane {
     pub error: Option<(String, Millis)>,
     pub sampled: bool,
     pub truncated: bool,
+    /// How far behind what is written the followed source reads (see
+    /// [`crate::source::LogBatch::behind_ms`]).
+    pub behind_ms: Option<Millis>,
     /// Rows visible, set from the terminal size.
     pub page: usize,
     epoch: u64,
@@ -100,6 +103,7 @@ impl LogPane {
             error: None,
             sampled: false,
             truncated: false,
+            behind_ms: None,
             page: 10,
             epoch: 0,
         }
@@ -242,6 +246,7 @@ impl App {
         self.logs.error = None;
         self.logs.sampled = false;
         self.logs.truncated = false;
+        self.logs.behind_ms = None;
         self.logs.loading = target.is_some();
         self.dirty = true;
         let to = self.clock.now();
@@ -271,6 +276,9 @@ impl App {
             Ok(batch) => {
                 self.logs.sampled = batch.sampled;
                 self.logs.truncated |= batch.truncated && backfill;
+                if !backfill {
+                    self.logs.behind_ms = batch.behind_ms;
+                }
                 if !batch.events.is_empty() {
                     self.logs.error = None;
                 }

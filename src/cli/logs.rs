@@ -2,12 +2,16 @@
 //! scripts and evidence. The same sources, parser and filter as the pane.
 
 use super::{AnyLogs, CockpitArgs};
+use crate::model::logstore::Needle;
 use crate::model::logstore::{LogFilter, LogStore};
 use crate::model::{LogEvent, Millis};
+use crate::source::evidence::Evidence;
+use crate::source::scan::{Prefilter, Progress};
 use crate::source::{LogQuery, LogSource};
 use crate::ui::logs::{row_text, time_ms};
 use crate::ui::sanitize;
 use std::io::Write;
+use std::sync::Arc;
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -133,6 +137,74 @@ pub fn region_failure(region: &str, e: &crate::source::SourceError) -> String {
     sanitize(&format!("{region}: {}{hint}", e.message))
 }
 
+/// How a search of log files is pre-filtered: on the correlation id when there is one (a
+/// request's lines), else on the free text (and then only the lines holding it are kept).
+/// `None` when raw bytes cannot tell which lines match: every line is read.
+fn searchable(args: &LogsArgs) -> Option<(Prefilter, Option<Needle>)> {
+    match (&args.correlation_id, &args.grep) {
+        (Some(c), _) => Some((Prefilter::correlation_id(c)?, None)),
+        (None, Some(t)) if !t.is_empty() => Some((Prefilter::text(t)?, Some(Needle::new(t)))),
+        _ => None,
+    }
+}
+
+/// Files bigger than this show how far reading is, on a terminal's stderr.
+pub const PROGRESS_BYTES: u64 = 256 << 20;
+
+/// A progress bar on stderr while big files are read, when stderr is a terminal; cleared
+/// when dropped.
+struct ProgressLine {
+    stop: std::sync::mpsc::Sender<()>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ProgressLine {
+    fn start(progress: &Arc<Progress>, paths: &[std::path::PathBuf]) -> Option<ProgressLine> {
+        use std::io::IsTerminal;
+        let total: u64 =
+            paths.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
+        if total < PROGRESS_BYTES || !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let progress = progress.clone();
+        let thread = std::thread::spawn(move || {
+            let tick = std::time::Duration::from_millis(150);
+            while let Err(std::sync::mpsc::RecvTimeoutError::Timeout) = stopped.recv_timeout(tick) {
+                let _ = write!(std::io::stderr(), "\r{}", progress_bar(&progress));
+            }
+            let _ = write!(std::io::stderr(), "\r\x1b[2K");
+        });
+        Some(ProgressLine { stop, thread: Some(thread) })
+    }
+}
+
+impl Drop for ProgressLine {
+    fn drop(&mut self) {
+        let _ = self.stop.send(());
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// `reading logs ▕██████░░░░░░░░▏  43%  144 of 335 MB`.
+pub fn progress_bar(p: &Progress) -> String {
+    use std::sync::atomic::Ordering;
+    let f = p.fraction();
+    let width = 24;
+    let full = ((f * width as f64) as usize).min(width);
+    let mb = |b: u64| b / 1_000_000;
+    format!(
+        "reading logs \u{2595}{}{}\u{258f} {:>3.0}%  {} of {} MB",
+        "\u{2588}".repeat(full),
+        "\u{2591}".repeat(width - full),
+        f * 100.0,
+        mb(p.done.load(Ordering::Relaxed)),
+        mb(p.total.load(Ordering::Relaxed))
+    )
+}
+
 /// Run the command. Regions are read one by one; a failing one is named on stderr and the
 /// others still print (see [`Outcome`]).
 pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, String> {
@@ -140,7 +212,31 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
         super::headless(&args.cockpit, &args.source, super::Kind::Logs)?;
     // The trace source says whether a request without log lines exists (AWS: built then).
     let mut traces: Option<super::AnyTraces> = None;
+    // Whether the end of the evidence is known (`None`: not surveyed, as a search of big
+    // files does not need it unless a time range is asked for).
+    let mut surveyed = true;
     let (source, now) = match (mode, scenario) {
+        (super::Mode::Evidence, _) if searchable(args).is_some() && !evidence.logs.is_empty() => {
+            let (pre, text) = searchable(args).unwrap_or_else(|| unreachable!());
+            let need_end = args.since.is_some() || args.until.is_some();
+            let progress = Arc::new(Progress::default());
+            let shown = ProgressLine::start(&progress, &evidence.logs);
+            let found = Evidence::search(
+                &evidence,
+                cfg.line_parser(),
+                &cfg.services,
+                &cfg.correlation_annotation,
+                &cfg.boundary,
+                &pre,
+                text.as_ref(),
+                need_end,
+                &progress,
+            );
+            drop(shown);
+            let found = found?;
+            surveyed = found.end.is_some();
+            (AnyLogs::File(Arc::new(found.logs)), found.end.flatten())
+        }
         (super::Mode::Evidence, _) => {
             let ev = super::load_evidence(&cfg, &evidence)?;
             let end = ev.end();
@@ -253,7 +349,7 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
     }
     if store.shown() == 0 {
         let what = args.correlation_id.as_deref().map(|c| format!(" for {c}")).unwrap_or_default();
-        let when = now.map(|_| {
+        let when = now.filter(|_| surveyed).map(|_| {
             let t = |m: Millis| {
                 if m <= Millis::MIN / 4 || m >= Millis::MAX / 4 {
                     "…".to_string()
@@ -276,7 +372,8 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
             }
             _ => None,
         };
-        let where_ = format!("{}{}", answered.join(", "), when.unwrap_or_default());
+        let whole = (!surveyed).then(|| " (the whole evidence was read)".to_string());
+        let where_ = format!("{}{}", answered.join(", "), when.or(whole).unwrap_or_default());
         match (exists, &args.correlation_id) {
             (Some(false), Some(c)) if args.grep.is_none() => eprintln!(
                 "warroom logs: unknown correlation id {}: no log line and no trace in {where_}",

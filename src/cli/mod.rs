@@ -602,10 +602,11 @@ pub async fn aws_logs(cfg: &Config) -> AnyLogs {
     }
 }
 
-/// The log files given with `--logs`, instead of the source's logs.
+/// The log files given with `--logs`, instead of the source's logs: read in the background,
+/// the cockpit answering keys meanwhile.
 pub fn file_logs(cfg: &Config, paths: &[PathBuf]) -> Result<AnyLogs, String> {
     let home = cfg.boundary.regions().next().map(|(_, r)| r.to_string()).unwrap_or_default();
-    let f = FileLogs::load_all(paths, cfg.line_parser(), &cfg.services, &home)?;
+    let f = FileLogs::load_background(paths, cfg.line_parser(), &cfg.services, &home)?;
     Ok(AnyLogs::File(Arc::new(f)))
 }
 

@@ -249,6 +249,35 @@ impl Needle {
         self.find_range(hay).map(|(s, _)| s)
     }
 
+    /// Byte offset of the first match in `hay[from..]` (raw bytes, which need not be UTF-8:
+    /// a match is made of whole characters, as in the text the bytes decode to), from the
+    /// start of `hay`. `from` must be a character boundary (a line's start).
+    pub fn find_bytes(&self, hay: &[u8], from: usize) -> Option<usize> {
+        if from > hay.len() {
+            return None;
+        }
+        if self.len == 0 {
+            return Some(from);
+        }
+        match (&self.folded, &self.exact) {
+            (Some(re), _) => {
+                re.find(regex_automata::Input::new(hay).span(from..hay.len())).map(|m| m.start())
+            }
+            (None, Some(f)) => f.find(&hay[from..]).map(|i| from + i),
+            (None, None) => None,
+        }
+    }
+
+    /// The term could match the mark [`super::logline::cap_line`] puts at the end of a cut
+    /// line (` … [line cut: N more bytes]`), which the bytes as written do not hold.
+    pub fn may_match_cut_mark(term: &str) -> bool {
+        const MARK: &str = " … [line cut: 0123456789 more bytes]";
+        term.ends_with(char::is_whitespace)
+            || !term.is_ascii()
+            || term.chars().all(|c| MARK.contains(c.to_ascii_lowercase()))
+            || Needle::new(term).find(MARK).is_some()
+    }
+
     /// Every match in `hay` as byte ranges, not overlapping.
     pub fn ranges(&self, hay: &str) -> Vec<(usize, usize)> {
         let mut out = Vec::new();

@@ -4,11 +4,13 @@
 //! records (see [`crate::analysis::requests`]) and says so; the clock is the evidence's own
 //! time, never the wall clock.
 
-use super::files::{FileChanges, FileLogs, FileTraces, read_file};
+use super::files::{FileChanges, FileLogs, FileTraces, read_head};
+use super::scan::{Prefilter, Progress};
 use super::{MetricsSource, RequestSource, SourceError};
 use crate::analysis::requests::{self, Basis};
 use crate::config::ServiceConfig;
 use crate::model::logline::LineParser;
+use crate::model::logstore::Needle;
 use crate::model::{
     Boundary, MINUTE_MS, MetricsQuery, MetricsSnapshot, Millis, RequestSample, Scope,
 };
@@ -68,7 +70,8 @@ impl EvidencePaths {
         let files = expand(dir)?;
         let mut unknown = Vec::new();
         for f in files {
-            let bytes = read_file(&f)?;
+            // What a file holds is told by its first MiB (all `classify` looks at).
+            let bytes = read_head(&f, 1 << 20)?;
             match classify(&bytes) {
                 Some(k) => self.add(k, &f)?,
                 None => unknown.push(f),
@@ -282,6 +285,72 @@ impl Evidence {
         })
     }
 
+    /// Read the evidence for one search (`warroom logs --correlation-id` / `--grep`): only
+    /// the log lines the search can show (see [`FileLogs::load_matching`]), placed in the
+    /// evidence's only region as [`Evidence::load`] places them. What needs every line (the
+    /// evidence's regions when a shown line names none, its end when `need_end`) is surveyed
+    /// only then; `end` is `None` when it was not.
+    #[allow(clippy::too_many_arguments)]
+    pub fn search(
+        paths: &EvidencePaths,
+        parser: LineParser,
+        services: &[ServiceConfig],
+        correlation_key: &str,
+        boundary: &Boundary,
+        pre: &Prefilter,
+        text: Option<&Needle>,
+        need_end: bool,
+        progress: &Progress,
+    ) -> Result<Searched, String> {
+        let home = boundary.regions().next().map(|(_, r)| r.to_string()).unwrap_or_default();
+        let traces = match paths.traces.as_slice() {
+            [] => None,
+            p => Some(FileTraces::load_all(p, correlation_key)?),
+        };
+        let changes = match paths.changes.as_slice() {
+            [] => None,
+            p => Some(FileChanges::load_all(p)?),
+        };
+        let mut logs = FileLogs::load_matching(
+            &paths.logs,
+            parser.clone(),
+            services,
+            &home,
+            pre,
+            text,
+            progress,
+        )?;
+        let placeless = logs.events().iter().any(|e| e.region.is_empty());
+        if !placeless && !need_end {
+            return Ok(Searched { logs, end: None });
+        }
+        let survey = FileLogs::survey(&paths.logs, parser, services, progress)?;
+        let mut regions: std::collections::BTreeSet<&str> =
+            survey.regions.iter().map(String::as_str).collect();
+        let mut latest = survey.latest;
+        if let Some(t) = &traces {
+            regions.extend(t.traces().iter().map(|t| t.region.as_str()).filter(|r| !r.is_empty()));
+            for s in t.traces().iter().flat_map(|t| &t.spans) {
+                for at in [s.start, s.start + s.duration_ms as Millis] {
+                    if at > 0 {
+                        latest = latest.max(Some(at));
+                    }
+                }
+            }
+        }
+        if latest.is_none()
+            && let Some(c) = &changes
+        {
+            latest = c.all().iter().map(|c| c.at).filter(|t| *t > 0).max();
+        }
+        if let [one] = regions.iter().collect::<Vec<_>>().as_slice() {
+            let one = one.to_string();
+            logs.fill_region(&one);
+        }
+        let end = latest.map(|b| b - b.rem_euclid(MINUTE_MS) + MINUTE_MS);
+        Ok(Searched { logs, end: Some(end) })
+    }
+
     /// The services the evidence's requests, logs and traces name.
     pub fn services(&self) -> Vec<String> {
         let mut names: std::collections::BTreeSet<String> =
@@ -301,6 +370,13 @@ impl Evidence {
     pub fn end(&self) -> Option<Millis> {
         self.metrics.end()
     }
+}
+
+/// The log lines of one search of the evidence (see [`Evidence::search`]).
+pub struct Searched {
+    pub logs: FileLogs,
+    /// The evidence's end (see [`Evidence::end`]), when it was surveyed.
+    pub end: Option<Option<Millis>>,
 }
 
 /// RED and failing requests computed from the evidence's request-level records.

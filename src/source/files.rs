@@ -13,7 +13,7 @@
 //! `NAME`, mapped to a configured service by its log groups or function name; a region
 //! named in the path), then the evidence as a whole (when it all comes from one region).
 
-use super::{LogBatch, LogQuery, LogSource, LogUpdate, SourceError, SourceErrorKind};
+use super::{LogBatch, LogQuery, LogSource, LogUpdate, SourceError, SourceErrorKind, scan};
 use crate::config::ServiceConfig;
 use crate::model::logline::{LineContext, LineParser};
 use crate::model::{Clock, LogEvent, lambda};
@@ -60,6 +60,20 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
             MAX_FILE_BYTES >> 30
         ));
     }
+    Ok(out)
+}
+
+/// The first `n` bytes of a file (decompressed when gzipped): enough to tell what it holds
+/// without reading it whole.
+pub fn read_head(path: &Path, n: u64) -> Result<Vec<u8>, String> {
+    let (f, _, gz) = scan::open(path)?;
+    let mut out = Vec::new();
+    let read = if gz {
+        flate2::read::MultiGzDecoder::new(f).take(n).read_to_end(&mut out)
+    } else {
+        f.take(n).read_to_end(&mut out)
+    };
+    read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     Ok(out)
 }
 
@@ -216,6 +230,10 @@ struct Followed {
     end: u64,
     /// The file's inode: another one at the path is a rotated log, read from its start.
     inode: u64,
+    /// The most bytes one read takes ([`FOLLOW_CHUNK`]).
+    chunk: u64,
+    /// The newest time of a line read.
+    newest: crate::model::Millis,
 }
 
 /// The most bytes read for one line of a followed file; a longer line is kept cut.
@@ -235,6 +253,89 @@ pub struct FileLogs {
     follow: Vec<Followed>,
     /// The region lines without one are shown under.
     home: String,
+    /// Reading the files on a thread of their own (see [`FileLogs::load_background`]).
+    loading: Option<std::sync::Arc<Loading>>,
+}
+
+/// Log files being read in the background: what was read, once it was.
+struct Loading {
+    done: std::sync::OnceLock<Result<FileLogs, String>>,
+    ready: tokio::sync::watch::Receiver<bool>,
+}
+
+/// What the lines of log files say of where and when (see [`FileLogs::survey`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Survey {
+    /// The latest time a line has (after the epoch).
+    pub latest: Option<crate::model::Millis>,
+    /// The regions lines name or are placed in.
+    pub regions: std::collections::BTreeSet<String>,
+}
+
+impl Survey {
+    fn add(&mut self, at: crate::model::Millis, region: &str) {
+        if at > 0 {
+            self.latest = self.latest.max(Some(at));
+        }
+        if !region.is_empty() && !self.regions.contains(region) {
+            self.regions.insert(region.to_string());
+        }
+    }
+}
+
+fn take(e: &mut LogEvent) -> LogEvent {
+    std::mem::replace(
+        e,
+        LogEvent {
+            at: 0,
+            region: String::new(),
+            service: String::new(),
+            level: crate::model::Level::Info,
+            message: String::new(),
+            correlation_id: None,
+            tenant: None,
+            operation: None,
+            trace_id: None,
+            request_id: None,
+            raw: String::new(),
+        },
+    )
+}
+
+/// Whether a log file holds `aws logs` documents (read whole) rather than lines: its first
+/// JSON value is one, as [`FileLogs::load_all`] tells them apart.
+fn is_document_file(path: &Path) -> Result<bool, String> {
+    let (f, _, gz) = scan::open(path)?;
+    let reader: Box<dyn Read> = if gz {
+        Box::new(flate2::read::MultiGzDecoder::new(std::io::BufReader::new(f)))
+    } else {
+        Box::new(f)
+    };
+    let mut reader = std::io::BufReader::with_capacity(64 << 10, reader);
+    // Past leading whitespace: a document starts with `{`.
+    loop {
+        let buf = std::io::BufRead::fill_buf(&mut reader)
+            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        if buf.is_empty() {
+            return Ok(false);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let first = buf[i];
+                std::io::BufRead::consume(&mut reader, i);
+                if first != b'{' {
+                    return Ok(false);
+                }
+                break;
+            }
+            None => {
+                let n = buf.len();
+                std::io::BufRead::consume(&mut reader, n);
+            }
+        }
+    }
+    let mut docs = serde_json::Deserializer::from_reader(reader).into_iter::<Value>();
+    Ok(matches!(docs.next(), Some(Ok(first)) if is_log_document(&first)))
 }
 
 /// The AWS CLI's `filter-log-events` / `get-log-events` output, or a subscription payload.
@@ -263,15 +364,43 @@ impl FileLogs {
             events: Vec::new(),
             follow: Vec::new(),
             home: home.to_string(),
+            loading: None,
         };
         for path in paths {
-            let bytes = read_file(path)?;
             let origin = origin_of(path, services);
-            let (events, lines) =
-                f.parse(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
-            if lines && !bytes.starts_with(&GZIP_MAGIC) {
-                let end = std::fs::metadata(path).map(|m| m.len()).unwrap_or(bytes.len() as u64);
-                f.follow.push(Followed { path: path.clone(), origin, end, inode: inode(path) });
+            if is_document_file(path)? {
+                let bytes = read_file(path)?;
+                let events =
+                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+                f.events.extend(events);
+                continue;
+            }
+            // Line files are parsed in pieces on every core, never held whole.
+            let (_, len, gz) = scan::open(path)?;
+            let all = scan::Prefilter::everything();
+            let progress = scan::Progress::default();
+            let pieces: Vec<Vec<LogEvent>> = scan::scan(
+                path,
+                &all,
+                &progress,
+                MAX_FILE_BYTES,
+                &|acc: &mut Vec<LogEvent>, _, line, _| {
+                    if let Some(e) = f.line(line, &origin) {
+                        acc.push(e);
+                    }
+                },
+            )?;
+            let mut events: Vec<LogEvent> = pieces.into_iter().flatten().collect();
+            lambda::join_stream(&mut events);
+            if !gz {
+                f.follow.push(Followed {
+                    path: path.clone(),
+                    origin,
+                    end: len,
+                    inode: inode(path),
+                    chunk: FOLLOW_CHUNK,
+                    newest: events.iter().map(|e| e.at).max().unwrap_or(0),
+                });
             }
             f.events.extend(events);
         }
@@ -280,6 +409,236 @@ impl FileLogs {
         f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
         lambda::join_requests(&mut f.events);
         Ok(f)
+    }
+
+    /// Start reading the files on a thread of their own and return at once, so that the
+    /// cockpit draws and answers keys while big files are read; the log tail's queries wait
+    /// for the read (the pane says it is loading). The files are checked first (each exists
+    /// and is a regular file), so a wrong path is still refused at start; what reading them
+    /// finds wrong is the log pane's error.
+    pub fn load_background(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+    ) -> Result<FileLogs, String> {
+        for p in paths {
+            scan::open(p)?;
+        }
+        let job = (paths.to_vec(), parser.clone(), services.to_vec(), home.to_string());
+        FileLogs::in_background(paths, parser, services, home, move || {
+            let (paths, parser, services, home) = job;
+            FileLogs::load_all(&paths, parser, &services, &home)
+        })
+    }
+
+    /// A source whose files `read` reads on a thread of its own.
+    fn in_background(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+        read: impl FnOnce() -> Result<FileLogs, String> + Send + 'static,
+    ) -> Result<FileLogs, String> {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        let loading = std::sync::Arc::new(Loading { done: std::sync::OnceLock::new(), ready: rx });
+        let done = loading.clone();
+        std::thread::Builder::new()
+            .name("log-files".into())
+            .spawn(move || {
+                let _ = done.done.set(read());
+                let _ = tx.send(true);
+            })
+            .map_err(|e| format!("cannot start reading the log files: {e}"))?;
+        Ok(FileLogs {
+            name: name_of(paths, "log"),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: home.to_string(),
+            loading: Some(loading),
+        })
+    }
+
+    /// The files as read, once a background read is over (`None`: not read in the
+    /// background, `self` holds them).
+    async fn loaded(&self) -> Result<Option<&FileLogs>, SourceError> {
+        let Some(l) = &self.loading else { return Ok(None) };
+        let mut ready = l.ready.clone();
+        let _ = ready.wait_for(|done| *done).await;
+        match l.done.get() {
+            Some(Ok(f)) => Ok(Some(f)),
+            Some(Err(e)) => Err(SourceError::new(SourceErrorKind::Other, e.clone())),
+            None => Err(SourceError::new(
+                SourceErrorKind::Other,
+                format!("reading {} stopped", self.name),
+            )),
+        }
+    }
+
+    /// Whether a background read is over (always, for files read at once).
+    pub fn is_loaded(&self) -> bool {
+        self.loading.as_ref().is_none_or(|l| l.done.get().is_some())
+    }
+
+    /// Read only the lines a search can show, streamed (never a whole file in memory) and,
+    /// for plain files, on every core: the lines `pre` picks out of the raw bytes (those
+    /// holding the searched id or text, and the Lambda runtime lines that join a request's
+    /// lines), then every line naming a request id one of the searched lines names, so that
+    /// joining a request's lines reads as [`FileLogs::load_all`] reads them. The lines that
+    /// hold none of it are never parsed. `AWS CLI` documents are read whole, as by
+    /// `load_all`. With `text`, only the lines whose text holds it are kept (the others were
+    /// read to join them). Lines appended later are not followed.
+    pub fn load_matching(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+        pre: &scan::Prefilter,
+        text: Option<&crate::model::logstore::Needle>,
+        progress: &scan::Progress,
+    ) -> Result<FileLogs, String> {
+        let f = FileLogs {
+            name: name_of(paths, "log"),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: home.to_string(),
+            loading: None,
+        };
+        type Picked = Vec<(u64, bool, LogEvent)>;
+        // Per file: its document events, or its picked lines in file order.
+        let mut files: Vec<(Origin, Result<Vec<LogEvent>, Picked>)> = Vec::new();
+        for path in paths {
+            let origin = origin_of(path, services);
+            if is_document_file(path)? {
+                let bytes = read_file(path)?;
+                let events =
+                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+                files.push((origin, Ok(events)));
+                continue;
+            }
+            let pieces: Vec<Picked> = scan::scan(
+                path,
+                pre,
+                progress,
+                u64::MAX,
+                &|acc: &mut Picked, at, line, wanted| {
+                    if let Some(e) = f.line(line, &origin) {
+                        acc.push((at, wanted, e));
+                    }
+                },
+            )?;
+            let mut picked: Picked = pieces.into_iter().flatten().collect();
+            // Every joining line of the file is among the picked ones, in order.
+            let mut events: Vec<LogEvent> = picked.iter_mut().map(|p| take(&mut p.2)).collect();
+            lambda::join_stream(&mut events);
+            for (p, e) in picked.iter_mut().zip(events) {
+                p.2 = e;
+            }
+            files.push((origin, Err(picked)));
+        }
+        // The request ids the searched lines name: their other lines join them.
+        let mut ids: Vec<String> = Vec::new();
+        for (_, file) in &files {
+            match file {
+                Ok(events) => ids.extend(
+                    events
+                        .iter()
+                        .filter(|e| pre.wants(e.raw.as_bytes()))
+                        .filter_map(|e| e.request_id.clone()),
+                ),
+                Err(picked) => {
+                    ids.extend(picked.iter().filter(|p| p.1).filter_map(|p| p.2.request_id.clone()))
+                }
+            }
+        }
+        ids.sort();
+        ids.dedup();
+        ids.retain(|i| !i.is_empty());
+        if let Some(again) = scan::Prefilter::request_ids(&ids) {
+            for (path, (origin, file)) in paths.iter().zip(&mut files) {
+                let Err(picked) = file else { continue };
+                let known: HashSet<u64> = picked.iter().map(|p| p.0).collect();
+                let pieces: Vec<Picked> = scan::scan(
+                    path,
+                    &again,
+                    progress,
+                    u64::MAX,
+                    &|acc: &mut Picked, at, line, _| {
+                        if !known.contains(&at)
+                            && let Some(e) = f.line(line, origin)
+                        {
+                            acc.push((at, false, e));
+                        }
+                    },
+                )?;
+                picked.extend(pieces.into_iter().flatten());
+                picked.sort_by_key(|p| p.0);
+            }
+        }
+        let mut f = f;
+        for (_, file) in files {
+            match file {
+                Ok(events) => f.events.extend(events),
+                Err(picked) => f.events.extend(picked.into_iter().map(|p| p.2)),
+            }
+        }
+        f.events.sort_by_key(|e| e.at);
+        let mut seen = HashSet::new();
+        f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
+        lambda::join_requests(&mut f.events);
+        if let Some(t) = text {
+            f.events.retain(|e| t.find(&e.raw).is_some());
+        }
+        Ok(f)
+    }
+
+    /// What every line of the files says of where and when (for what depends on the whole
+    /// evidence: its only region, its end), read as [`FileLogs::load_matching`] reads, without
+    /// keeping the lines.
+    pub fn survey(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        progress: &scan::Progress,
+    ) -> Result<Survey, String> {
+        let f = FileLogs {
+            name: String::new(),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: String::new(),
+            loading: None,
+        };
+        let mut out = Survey::default();
+        for path in paths {
+            let origin = origin_of(path, services);
+            if is_document_file(path)? {
+                let bytes = read_file(path)?;
+                let events =
+                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+                for e in events {
+                    out.add(e.at, &e.region);
+                }
+                continue;
+            }
+            let all = scan::Prefilter::everything();
+            let pieces: Vec<Survey> =
+                scan::scan(path, &all, progress, u64::MAX, &|acc: &mut Survey, _, line, _| {
+                    if let Some(e) = f.line(line, &origin) {
+                        acc.add(e.at, &e.region);
+                    }
+                })?;
+            for p in pieces {
+                out.latest = out.latest.max(p.latest);
+                out.regions.extend(p.regions);
+            }
+        }
+        Ok(out)
     }
 
     /// Give lines that name no region this one (the evidence's only region).
@@ -291,20 +650,6 @@ impl FileLogs {
             f.origin.region.get_or_insert_with(|| region.to_string());
         }
         self.home = region.to_string();
-    }
-
-    /// A file's events and whether it is a line file (followed) rather than a document.
-    fn parse(&self, bytes: &[u8], origin: &Origin) -> Result<(Vec<LogEvent>, bool), String> {
-        let start = bytes.iter().position(|b| !b.is_ascii_whitespace()).unwrap_or(0);
-        if bytes.get(start) == Some(&b'{') {
-            let mut docs = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
-            if let Some(Ok(first)) = docs.next()
-                && is_log_document(&first)
-            {
-                return self.documents(bytes, origin).map(|e| (e, false));
-            }
-        }
-        Ok((self.lines(bytes, origin), true))
     }
 
     /// One or more CLI documents, one after the other. Anything else in between is refused
@@ -364,18 +709,21 @@ impl FileLogs {
     }
 
     fn lines(&self, bytes: &[u8], origin: &Origin) -> Vec<LogEvent> {
-        let mut events: Vec<LogEvent> = bytes
-            .split(|&b| b == b'\n')
-            .filter(|l| !l.iter().all(u8::is_ascii_whitespace))
-            .map(|l| {
-                let text = String::from_utf8_lossy(l);
-                let mut e = self.parser.parse(text.trim_end_matches('\r'), LineContext::default());
-                self.place(&mut e, origin, None);
-                e
-            })
-            .collect();
+        let mut events: Vec<LogEvent> =
+            bytes.split(|&b| b == b'\n').filter_map(|l| self.line(l, origin)).collect();
         lambda::join_stream(&mut events);
         events
+    }
+
+    /// One line of a line file (`None` for a blank one).
+    fn line(&self, l: &[u8], origin: &Origin) -> Option<LogEvent> {
+        if l.iter().all(u8::is_ascii_whitespace) {
+            return None;
+        }
+        let text = String::from_utf8_lossy(l);
+        let mut e = self.parser.parse(text.trim_end_matches('\r'), LineContext::default());
+        self.place(&mut e, origin, None);
+        Some(e)
     }
 
     /// The region and service of a line that does not say them itself.
@@ -432,9 +780,9 @@ impl FileLogs {
         }
         file.seek(SeekFrom::Start(f.end))?;
         let mut buf = Vec::new();
-        file.take(FOLLOW_CHUNK).read_to_end(&mut buf)?;
+        file.take(f.chunk).read_to_end(&mut buf)?;
         let Some(last_nl) = buf.iter().rposition(|&b| b == b'\n') else {
-            if buf.len() as u64 >= FOLLOW_CHUNK {
+            if buf.len() as u64 >= f.chunk {
                 // One line longer than a chunk: kept cut, and reading goes on after it.
                 f.end += buf.len() as u64;
                 return Ok(self.lines(&buf, &f.origin));
@@ -452,40 +800,108 @@ impl LogSource for FileLogs {
     }
 
     async fn fetch(&self, q: LogQuery) -> Result<LogBatch, SourceError> {
-        let mut events = self.matching(&self.events, &q);
+        let f = self.loaded().await?.unwrap_or(self);
+        Ok(f.fetch_now(&q))
+    }
+
+    async fn follow(&self, q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
+        let f = tokio::select! {
+            f = self.loaded() => f,
+            _ = sink.closed() => return,
+        };
+        match f {
+            Ok(f) => f.unwrap_or(self).follow_files(q, sink).await,
+            // Said by the fetch that waited for the same read.
+            Err(_) => sink.closed().await,
+        }
+    }
+}
+
+impl FileLogs {
+    fn fetch_now(&self, q: &LogQuery) -> LogBatch {
+        let mut events = self.matching(&self.events, q);
         let truncated = events.len() > q.limit;
         if truncated {
             events.drain(..events.len() - q.limit);
         }
-        Ok(LogBatch { events, sampled: false, truncated })
+        LogBatch { events, sampled: false, truncated, behind_ms: None }
     }
 
-    async fn follow(&self, q: LogQuery, _clock: Clock, sink: mpsc::Sender<LogUpdate>) {
+    async fn follow_files(&self, q: LogQuery, sink: mpsc::Sender<LogUpdate>) {
         if self.follow.is_empty() {
             return sink.closed().await;
         }
         let mut files = self.follow.clone();
+        let mut behind: Vec<Option<crate::model::Millis>> = vec![None; files.len()];
         loop {
-            tokio::select! {
-                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                _ = sink.closed() => return,
+            if behind.iter().all(Option::is_none) {
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = sink.closed() => return,
+                }
+            } else {
+                // Behind what is written: read on at once.
+                tokio::task::yield_now().await;
+                if sink.is_closed() {
+                    return;
+                }
             }
-            for f in &mut files {
+            for i in 0..files.len() {
+                let f = &mut files[i];
+                let was = behind[i];
                 let update = match self.read_new(f) {
-                    Ok(new) if new.is_empty() => continue,
                     Ok(new) => {
-                        Ok(LogBatch { events: self.matching(&new, &q), ..LogBatch::default() })
+                        if let Some(t) = new.iter().map(|e| e.at).max() {
+                            f.newest = f.newest.max(t);
+                        }
+                        behind[i] = self.lag(f);
+                        if new.is_empty() && behind[i] == was {
+                            continue;
+                        }
+                        Ok(LogBatch {
+                            events: self.matching(&new, &q),
+                            behind_ms: behind.iter().flatten().max().copied(),
+                            ..LogBatch::default()
+                        })
                     }
-                    Err(e) => Err(SourceError::new(
-                        SourceErrorKind::Other,
-                        format!("cannot read {}: {e}", f.path.display()),
-                    )),
+                    Err(e) => {
+                        behind[i] = None;
+                        Err(SourceError::new(
+                            SourceErrorKind::Other,
+                            format!("cannot read {}: {e}", f.path.display()),
+                        ))
+                    }
                 };
                 if sink.send(update).await.is_err() {
                     return;
                 }
             }
         }
+    }
+
+    /// How far behind what is written reading a followed file is: `None` when every line
+    /// written was read, else the time from the newest line read to the newest line written
+    /// (0 when the lines say no time).
+    fn lag(&self, f: &Followed) -> Option<crate::model::Millis> {
+        let len = std::fs::metadata(&f.path).ok()?.len();
+        if len <= f.end {
+            return None;
+        }
+        let tail = || -> Option<crate::model::Millis> {
+            let mut file = std::fs::File::open(&f.path).ok()?;
+            let from = len.saturating_sub(64 << 10).max(f.end);
+            file.seek(SeekFrom::Start(from)).ok()?;
+            let mut buf = Vec::new();
+            file.take(len - from).read_to_end(&mut buf).ok()?;
+            let end = buf.iter().rposition(|&b| b == b'\n')?;
+            let start = buf[..end].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+            let last = self.line(&buf[start..end], &f.origin)?;
+            Some(last.at)
+        };
+        Some(match tail() {
+            Some(at) if f.newest > 0 && at > f.newest => at - f.newest,
+            _ => 0,
+        })
     }
 }
 
@@ -798,5 +1214,168 @@ mod tests {
                 .err()
                 .unwrap();
         assert!(err.contains("document 2"), "{err}");
+    }
+
+    /// The pre-filtered read shows what the whole read shows, for every id and text of a file
+    /// of Lambda runtime lines (joined to their requests across lines that do not name the
+    /// id), JSON lines, escaped ids, colour codes and cut lines, plain and gzipped.
+    #[test]
+    fn a_search_reads_the_lines_the_whole_read_shows() {
+        use crate::model::logstore::{LogFilter, Needle};
+        let rid = "8f5a9b4e-1c2d-4e3f-9a8b-7c6d5e4f3a2b";
+        let rid2 = "11111111-2222-4333-8444-555555555555";
+        let long = "y".repeat(crate::model::logline::MAX_LINE_BYTES + 5);
+        let text = format!(
+            "INIT_START Runtime Version: nodejs:20.v33\n\
+             START RequestId: {rid} Version: $LATEST\n\
+             2026-11-19T13:42:05.100Z\t{rid}\tINFO\t{{\"correlationId\":\"c-7\",\"msg\":\"go\"}}\n\
+             {{\"timestamp\":\"2026-11-19T13:42:05.150Z\",\"requestId\":\"{rid}\",\"correlationId\":\"c-7\",\"message\":\"json\"}}\n\
+             2026-11-19T13:42:05.200Z {rid} Task timed out after 3.00 seconds\n\
+             END RequestId: {rid}\n\
+             REPORT RequestId: {rid}\tDuration: 3000.00 ms\tBilled Duration: 3000 ms\tStatus: timeout\n\
+             XRAY TraceId: 1-6740a1b2-0123456789abcdef01234567\tSegmentId: a\tSampled: true\n\
+             START RequestId: {rid2} Version: $LATEST\n\
+             {{\"timestamp\":\"2026-11-19T13:42:06Z\",\"requestId\":\"{rid2}\",\"correlationId\":\"c-8\",\"message\":\"mentions c-7 and Timed\"}}\n\
+             {{\"timestamp\":\"2026-11-19T13:42:06.5Z\",\"requestId\":\"{rid2}\",\"message\":\"no id, says c-7\"}}\n\
+             REPORT RequestId: {rid2}\tDuration: 2.00 ms\n\
+             {{\"timestamp\":\"2026-11-19T13:42:07Z\",\"correlationId\":\"\\u0063-7\",\"message\":\"escaped\"}}\n\
+             \x1b[31mERROR\x1b[0m c-7 coloured\n\
+             {{\"timestamp\":\"2026-11-19T13:42:08Z\",\"correlationId\":\"c-9\",\"message\":\"{long} c-7\"}}\n\
+             plain line without anything\n\
+             {{\"timestamp\":\"2026-11-19T13:42:05.150Z\",\"requestId\":\"{rid}\",\"correlationId\":\"c-7\",\"message\":\"json\"}}\n"
+        );
+        let plain = write("search.log", text.as_bytes());
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        std::io::Write::write_all(&mut enc, text.as_bytes()).unwrap();
+        let gz = write("search2.log.gz", &enc.finish().unwrap());
+        let paths = vec![plain, gz];
+        let whole = FileLogs::load_all(&paths, LineParser::default(), &[], "eu-west-1").unwrap();
+        let key = |e: &LogEvent| format!("{e:?}");
+        let shown = |f: &FileLogs, filter: &LogFilter| -> Vec<String> {
+            f.events().iter().filter(|e| filter.matches(e)).map(key).collect()
+        };
+        let progress = scan::Progress::default();
+        for id in ["c-7", "c-8", "c-9", rid, "Task", "nothing"] {
+            let filter = LogFilter { correlation_id: Some(id.into()), ..LogFilter::default() };
+            let pre = scan::Prefilter::correlation_id(id).unwrap();
+            let some = FileLogs::load_matching(
+                &paths,
+                LineParser::default(),
+                &[],
+                "eu-west-1",
+                &pre,
+                None,
+                &progress,
+            )
+            .unwrap();
+            assert_eq!(shown(&some, &filter), shown(&whole, &filter), "{id}");
+            if id == "c-7" {
+                assert!(shown(&some, &filter).len() >= 8, "{:#?}", shown(&some, &filter));
+            }
+            assert!(some.events().len() < whole.events().len(), "{id}: not every line was read");
+        }
+        for t in ["timed", "Timed", "json", "line cut", "coloured", "REPORT"] {
+            let filter = LogFilter { text: Some(t.into()), ..LogFilter::default() };
+            let pre = scan::Prefilter::text(t).unwrap();
+            let needle = Needle::new(t);
+            let some = FileLogs::load_matching(
+                &paths,
+                LineParser::default(),
+                &[],
+                "eu-west-1",
+                &pre,
+                Some(&needle),
+                &progress,
+            )
+            .unwrap();
+            let all: Vec<String> = some.events().iter().map(key).collect();
+            assert_eq!(all, shown(&whole, &filter), "{t}");
+            assert!(!all.is_empty(), "{t}");
+        }
+        let survey = FileLogs::survey(&paths, LineParser::default(), &[], &progress).unwrap();
+        assert_eq!(survey.latest, whole.events().iter().map(|e| e.at).max());
+    }
+
+    /// The cockpit's `--logs`: the source answers at once, its queries wait for a slow read
+    /// (the pane meanwhile says it is loading and keys are answered), then get every line.
+    #[test]
+    fn files_read_in_the_background_answer_when_read() {
+        let p = write("background.log", b"{\"message\":\"one\",\"correlationId\":\"c-1\"}\n");
+        let (release, wait) = std::sync::mpsc::channel::<()>();
+        let path = p.clone();
+        let f = FileLogs::in_background(
+            std::slice::from_ref(&p),
+            LineParser::default(),
+            &[],
+            "eu-west-1",
+            move || {
+                // A slow reader: nothing is read until the test says so.
+                let _ = wait.recv();
+                FileLogs::load(&path, LineParser::default(), "eu-west-1")
+            },
+        )
+        .unwrap();
+        assert!(!f.is_loaded());
+        let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+        let q = LogQuery {
+            region: "eu-west-1".into(),
+            correlation_id: Some("c-1".into()),
+            from: 0,
+            to: i64::MAX,
+            limit: 10,
+        };
+        let early = rt.block_on(async {
+            tokio::time::timeout(Duration::from_millis(200), f.fetch(q.clone())).await
+        });
+        assert!(early.is_err(), "the query waits for the read");
+        release.send(()).unwrap();
+        let batch = rt.block_on(f.fetch(q)).unwrap();
+        assert!(f.is_loaded());
+        assert_eq!(batch.events.len(), 1);
+        assert_eq!(batch.events[0].message, "one");
+        // A wrong path is refused at start, not in the background.
+        let err = FileLogs::load_background(
+            &[PathBuf::from("/nonexistent/x.log")],
+            LineParser::default(),
+            &[],
+            "r",
+        )
+        .err()
+        .unwrap();
+        assert!(err.contains("cannot read"), "{err}");
+    }
+
+    /// A followed file written faster than it is read says how far behind it is, and reads
+    /// on until it caught up.
+    #[test]
+    fn a_followed_file_behind_what_is_written_says_by_how_much() {
+        let line = |s: u32| {
+            format!(
+                "{{\"timestamp\":\"2026-11-19T13:{:02}:{:02}Z\",\"message\":\"m\"}}\n",
+                s / 60,
+                s % 60
+            )
+        };
+        let p = write("behind.log", line(0).as_bytes());
+        let f = FileLogs::load(&p, LineParser::default(), "eu-west-1").unwrap();
+        let mut fol = f.follow[0].clone();
+        assert_eq!(f.lag(&fol), None, "caught up");
+        let more: String = (1..=100).map(line).collect();
+        let mut w = std::fs::OpenOptions::new().append(true).open(&p).unwrap();
+        std::io::Write::write_all(&mut w, more.as_bytes()).unwrap();
+        // Reads take ten lines at a time.
+        fol.chunk = line(1).len() as u64 * 10;
+        let got = f.read_new(&mut fol).unwrap();
+        assert_eq!(got.len(), 10);
+        fol.newest = got.iter().map(|e| e.at).max().unwrap();
+        assert_eq!(f.lag(&fol), Some(90_000), "the newest read is 13:00:10, written 13:01:40");
+        let mut reads = 1;
+        while f.lag(&fol).is_some() {
+            let got = f.read_new(&mut fol).unwrap();
+            fol.newest = fol.newest.max(got.iter().map(|e| e.at).max().unwrap_or(0));
+            reads += 1;
+            assert!(reads <= 10);
+        }
+        assert_eq!(reads, 10);
     }
 }

@@ -5,6 +5,7 @@ pub mod aws;
 pub mod cloudtrail;
 pub mod evidence;
 pub mod files;
+pub mod scan;
 pub mod sim;
 pub mod xray;
 
@@ -120,6 +121,10 @@ pub struct LogBatch {
     pub sampled: bool,
     /// More lines matched than `limit`; the oldest were left out.
     pub truncated: bool,
+    /// A followed source reads behind what is written: its newest line read is this many
+    /// milliseconds older than the newest line written (`Some(0)` when the lines say no
+    /// time). `None`: caught up.
+    pub behind_ms: Option<Millis>,
 }
 
 /// What a following source reports: new lines, or why none came.

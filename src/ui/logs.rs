@@ -73,7 +73,11 @@ pub fn title(app: &App) -> String {
     if let Some((from, to)) = lp.range {
         parts.push(format!("span {}–{}", time_ms(from), time_ms(to)));
     }
-    parts.push(if lp.follow { "FOLLOWING".into() } else { "PAUSED (f follows)".into() });
+    parts.push(match (lp.follow, lp.behind_ms) {
+        (true, None) => "FOLLOWING".into(),
+        (true, Some(ms)) => format!("FOLLOWING, behind by {} s", (ms.max(0) + 999) / 1000),
+        (false, _) => "PAUSED (f follows)".into(),
+    });
     parts.push(format!(
         "{} shown · {} filtered out · {} dropped",
         thousands(lp.store.shown() as u64),

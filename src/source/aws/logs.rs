@@ -635,7 +635,7 @@ impl Collector {
         let mut events: Vec<LogEvent> = self.kept.into_values().collect();
         // Stable: lines of the same time keep CloudWatch's order.
         events.sort_by_key(|e| e.at);
-        LogBatch { events, sampled: false, truncated: self.truncated }
+        LogBatch { events, sampled: false, truncated: self.truncated, behind_ms: None }
     }
 }
 
@@ -916,7 +916,7 @@ impl Tail<'_> {
                     }
                     events.sort_by_key(|e| e.at);
                     if !events.is_empty() || f.failing {
-                        let batch = LogBatch { events, sampled, truncated: false };
+                        let batch = LogBatch { events, sampled, truncated: false, behind_ms: None };
                         self.send(f, Ok(batch)).await;
                     }
                 }

@@ -78,7 +78,7 @@ impl LogSource for SimSource {
         self.blocking(move |e, _| {
             let (events, truncated) =
                 e.logs_matching(&q.region, q.correlation_id.as_deref(), q.from, q.to, q.limit);
-            LogBatch { events, sampled: false, truncated }
+            LogBatch { events, sampled: false, truncated, behind_ms: None }
         })
         .await
     }
