@@ -1062,8 +1062,19 @@ pub fn parse_when(s: &str) -> Result<When, String> {
     if let Some(t) = crate::model::parse_moment(s, 0) {
         return Ok(When::At(t));
     }
+    // Back as far as a century (`--since 100000h`: everything), never past what the clock
+    // can subtract.
+    const LOOKBACK: Millis = 100 * 366 * 86_400_000;
+    let far = humantime::parse_duration(s.trim()).ok().map(|d| d.as_millis());
+    if let Some(ms) = far.filter(|&ms| ms > LOOKBACK as u128) {
+        return Err(format!(
+            "`{s}` is too far back: at most {} ({} ms asked)",
+            crate::config::duration_name(LOOKBACK),
+            ms
+        ));
+    }
     crate::config::parse_window(s)
-        .or_else(|_| crate::config::parse_duration(s))
+        .or_else(|_| far.map(|ms| ms as Millis).ok_or(()))
         .map(When::Ago)
         .map_err(|_| {
             format!(
