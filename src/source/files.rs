@@ -283,6 +283,28 @@ impl Survey {
     }
 }
 
+/// Keep one of each line read twice (the same line of two overlapping exports): the same
+/// time, service and text. `events` are in time order, so the copies of a line are in the
+/// run of lines of its time; the first is kept and the order is unchanged. No line is copied
+/// to tell them apart.
+fn dedup_lines(events: &mut Vec<LogEvent>) {
+    let mut keep = vec![true; events.len()];
+    let mut i = 0;
+    while i < events.len() {
+        let at = events[i].at;
+        let run = events[i..].iter().take_while(|e| e.at == at).count();
+        if run > 1 {
+            let mut seen: HashSet<(&str, &str)> = HashSet::with_capacity(run);
+            for (k, e) in events[i..i + run].iter().enumerate() {
+                keep[i + k] = seen.insert((e.service.as_str(), e.raw.as_str()));
+            }
+        }
+        i += run;
+    }
+    let mut kept = keep.into_iter();
+    events.retain(|_| kept.next().unwrap_or(true));
+}
+
 fn take(e: &mut LogEvent) -> LogEvent {
     std::mem::replace(
         e,
@@ -390,7 +412,12 @@ impl FileLogs {
                     }
                 },
             )?;
-            let mut events: Vec<LogEvent> = pieces.into_iter().flatten().collect();
+            // One allocation of the final size: growing by doubling would hold up to twice
+            // the lines at once.
+            let mut events: Vec<LogEvent> = Vec::with_capacity(pieces.iter().map(Vec::len).sum());
+            for piece in pieces {
+                events.extend(piece);
+            }
             lambda::join_stream(&mut events);
             if !gz {
                 f.follow.push(Followed {
@@ -402,11 +429,14 @@ impl FileLogs {
                     newest: events.iter().map(|e| e.at).max().unwrap_or(0),
                 });
             }
-            f.events.extend(events);
+            if f.events.is_empty() {
+                f.events = events;
+            } else {
+                f.events.extend(events);
+            }
         }
         f.events.sort_by_key(|e| e.at);
-        let mut seen = HashSet::new();
-        f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
+        dedup_lines(&mut f.events);
         lambda::join_requests(&mut f.events);
         Ok(f)
     }
@@ -587,8 +617,7 @@ impl FileLogs {
             }
         }
         f.events.sort_by_key(|e| e.at);
-        let mut seen = HashSet::new();
-        f.events.retain(|e| seen.insert((e.at, e.service.clone(), e.raw.clone())));
+        dedup_lines(&mut f.events);
         lambda::join_requests(&mut f.events);
         if let Some(t) = text {
             f.events.retain(|e| t.find(&e.raw).is_some());
@@ -924,11 +953,11 @@ impl FileChanges {
     pub fn load_all(paths: &[PathBuf]) -> Result<FileChanges, String> {
         let mut changes = Vec::new();
         for path in paths {
-            let bytes = read_file(path)?;
-            changes.extend(
-                super::cloudtrail::parse_cloudtrail_file(&bytes)
-                    .map_err(|e| format!("{}: {e}", path.display()))?,
-            );
+            // Streamed: the file is never held whole, only the changes kept.
+            changes.extend(super::cloudtrail::read_cloudtrail_file(
+                path,
+                super::cloudtrail::MAX_RECORDS,
+            )?);
         }
         let mut seen = HashSet::new();
         changes.retain(|c: &crate::model::Change| c.id.is_empty() || seen.insert(c.id.clone()));
@@ -1094,6 +1123,47 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, bytes).unwrap();
         p
+    }
+
+    #[test]
+    fn a_line_read_twice_is_kept_once_in_its_place() {
+        let line = |at, service: &str, raw: &str| LogEvent {
+            at,
+            region: String::new(),
+            service: service.into(),
+            level: crate::model::Level::Info,
+            message: raw.into(),
+            correlation_id: None,
+            tenant: None,
+            operation: None,
+            trace_id: None,
+            request_id: None,
+            raw: raw.into(),
+        };
+        let mut events = vec![
+            line(0, "w", "START"),
+            line(0, "w", "END"),
+            line(0, "w", "START"),
+            line(5, "w", "a"),
+            line(5, "api", "a"),
+            line(5, "w", "b"),
+            line(5, "w", "a"),
+            line(6, "w", "a"),
+        ];
+        dedup_lines(&mut events);
+        let kept: Vec<(i64, &str, &str)> =
+            events.iter().map(|e| (e.at, e.service.as_str(), e.raw.as_str())).collect();
+        assert_eq!(
+            kept,
+            [
+                (0, "w", "START"),
+                (0, "w", "END"),
+                (5, "w", "a"),
+                (5, "api", "a"),
+                (5, "w", "b"),
+                (6, "w", "a")
+            ]
+        );
     }
 
     #[test]
