@@ -33,6 +33,24 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 /// A file's bytes, decompressed when gzipped (told by its magic number), at most
 /// [`MAX_FILE_BYTES`].
 pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
+    read_file_at_most(path, MAX_FILE_BYTES)
+}
+
+/// Trace files are parsed whole (a JSON document's tree takes several times its bytes), so
+/// they are held to less than other files.
+pub const MAX_TRACE_FILE_BYTES: u64 = 512 << 20;
+
+/// `1 GiB`, `512 MiB`.
+fn bytes_name(n: u64) -> String {
+    if n >= 1 << 30 && n % (1 << 30) == 0 {
+        format!("{} GiB", n >> 30)
+    } else {
+        format!("{} MiB", n >> 20)
+    }
+}
+
+/// [`read_file`] with its own cap, named in the error when the file is bigger.
+pub fn read_file_at_most(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
     let f =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     // A FIFO or a device would be read forever: evidence is files.
@@ -46,18 +64,18 @@ pub fn read_file(path: &Path) -> Result<Vec<u8>, String> {
     let mut f = f;
     f.seek(SeekFrom::Start(0)).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut out = Vec::new();
-    let limit = MAX_FILE_BYTES + 1;
+    let limit = cap + 1;
     let read = if n == 2 && head == GZIP_MAGIC {
         flate2::read::MultiGzDecoder::new(f).take(limit).read_to_end(&mut out)
     } else {
         f.take(limit).read_to_end(&mut out)
     };
     read.map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    if out.len() as u64 > MAX_FILE_BYTES {
+    if out.len() as u64 > cap {
         return Err(format!(
-            "{}: more than {} GiB (decompressed): split it, or filter it before reading",
+            "{}: more than {} (decompressed): split it, or filter it before reading",
             path.display(),
-            MAX_FILE_BYTES >> 30
+            bytes_name(cap)
         ));
     }
     Ok(out)
@@ -1009,16 +1027,23 @@ impl FileTraces {
 
     pub fn load_all(paths: &[PathBuf], correlation_key: &str) -> Result<FileTraces, String> {
         let mut traces: Vec<crate::model::Trace> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = Default::default();
         for path in paths {
-            let text = String::from_utf8_lossy(&read_file(path)?).into_owned();
+            let bytes = read_file_at_most(path, MAX_TRACE_FILE_BYTES)?;
+            let text = String::from_utf8(bytes)
+                .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
             let text = merge_batches(&text).unwrap_or(text);
             let found = super::xray::parse_trace_file_with(&text, correlation_key)
                 .map_err(|e| format!("{}: {e}", path.display()))?;
             for t in found {
-                match traces.iter_mut().find(|x| x.trace_id == t.trace_id) {
-                    Some(x) if x.spans.len() < t.spans.len() => *x = t,
+                // A trace in two files: the fuller copy is kept.
+                match index.get(&t.trace_id) {
+                    Some(&i) if traces[i].spans.len() < t.spans.len() => traces[i] = t,
                     Some(_) => {}
-                    None => traces.push(t),
+                    None => {
+                        index.insert(t.trace_id.clone(), traces.len());
+                        traces.push(t);
+                    }
                 }
             }
         }
@@ -1123,6 +1148,24 @@ mod tests {
         let p = dir.join(name);
         std::fs::write(&p, bytes).unwrap();
         p
+    }
+
+    #[test]
+    fn a_file_over_its_cap_is_refused_with_the_cap_named() {
+        use std::io::Write as _;
+        let plain = write("big.json", &vec![b' '; 3 << 20]);
+        assert_eq!(read_file_at_most(&plain, 3 << 20).unwrap().len(), 3 << 20);
+        let e = read_file_at_most(&plain, 2 << 20).unwrap_err();
+        assert!(e.contains("big.json") && e.contains("more than 2 MiB (decompressed)"), "{e}");
+        // A small gzip that inflates past the cap (a bomb) is cut off at the cap, not read out.
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&vec![b' '; 64 << 20]).unwrap();
+        let bomb = write("bomb.json.gz", &gz.finish().unwrap());
+        assert!(std::fs::metadata(&bomb).unwrap().len() < 1 << 20);
+        let e = read_file_at_most(&bomb, 2 << 20).unwrap_err();
+        assert!(e.contains("more than 2 MiB"), "{e}");
+        assert_eq!(bytes_name(MAX_TRACE_FILE_BYTES), "512 MiB");
+        assert_eq!(bytes_name(MAX_FILE_BYTES), "4 GiB");
     }
 
     #[test]
