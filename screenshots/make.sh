@@ -15,6 +15,7 @@ shot --out screenshots/not-sampled.svg --keys ": t r a c e space c - 9 f 3 a 6 e
 shot --out screenshots/changes.svg --size 200x50
 shot --out screenshots/present.svg --present --keys ": c i d space c - 9 f 3 a 6 e 1 d enter home p"
 shot --out screenshots/light.svg --theme light --keys "enter"
+shot --out screenshots/slo.svg --config config.example.toml --keys "s"
 ev() { cargo run --quiet -- snapshot --evidence tests/fixtures/evidence/story "$@"; }
 ev --out screenshots/evidence.svg --size 200x50
 ev --out screenshots/evidence-request.svg --keys ": c i d space c - 7 d 2 e 9 1 b 4 enter"
