@@ -385,7 +385,10 @@ fn unknown_names_are_called_unknown_with_the_closest() {
         screen.contains("unknown correlation id nope-123: no trace and no log line"),
         "{screen}"
     );
-    assert!(screen.contains("wrote no log lines in the last 15m"), "{screen}");
+    assert!(
+        screen.contains("unknown correlation id nope-123: no log line in the last 15m"),
+        "{screen}"
+    );
     // The customer's request exists (it logged), it just was not sampled.
     let fx = type_command(&mut app, "trace c-9f3a6e1d");
     common::serve(&mut app, fx);

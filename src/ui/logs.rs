@@ -211,6 +211,16 @@ pub fn draw(f: &mut Frame, area: Rect, app: &App, theme: &Theme, wall_now: Milli
         } else {
             match lp.correlation_ids.as_slice() {
                 [] => "no lines yet".into(),
+                // The trace lookup found nothing of it either: a typo, not a quiet request.
+                [id] if app.trace_absence().is_some_and(|(what, unknown)| {
+                    unknown && what.starts_with(&format!("unknown correlation id {id}:"))
+                }) =>
+                {
+                    format!(
+                        "unknown correlation id {id}: no log line in the last {}",
+                        crate::config::window_name(app.window)
+                    )
+                }
                 ids => format!(
                     "{} wrote no log lines in the last {} ({})",
                     if ids.len() == 1 { "this request" } else { "these requests" },
