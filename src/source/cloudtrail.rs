@@ -525,13 +525,7 @@ pub fn parse_cloudtrail_file(bytes: &[u8]) -> Result<Vec<Change>, String> {
 /// A CloudTrail log file read from `path` as a stream, gzipped or not, at most `max`
 /// records: the file is never held whole in memory.
 pub fn read_cloudtrail_file(path: &std::path::Path, max: usize) -> Result<Vec<Change>, String> {
-    let f =
-        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    match f.metadata() {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => return Err(format!("{}: not a regular file", path.display())),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
-    }
+    let f = super::files::open_regular(path)?;
     let mut r = std::io::BufReader::with_capacity(1 << 16, f);
     let gz =
         std::io::BufRead::fill_buf(&mut r).map(|b| b.starts_with(&GZIP_MAGIC)).unwrap_or(false);

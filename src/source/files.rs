@@ -42,23 +42,28 @@ pub const MAX_TRACE_FILE_BYTES: u64 = 512 << 20;
 
 /// `1 GiB`, `512 MiB`.
 fn bytes_name(n: u64) -> String {
-    if n >= 1 << 30 && n % (1 << 30) == 0 {
+    if n >= 1 << 30 && n.is_multiple_of(1 << 30) {
         format!("{} GiB", n >> 30)
     } else {
         format!("{} MiB", n >> 20)
     }
 }
 
-/// [`read_file`] with its own cap, named in the error when the file is bigger.
-pub fn read_file_at_most(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+/// `path` opened for reading, refused unless it is a regular file: a FIFO or a device would
+/// be read forever, and evidence is files.
+pub fn open_regular(path: &Path) -> Result<std::fs::File, String> {
     let f =
         std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    // A FIFO or a device would be read forever: evidence is files.
     match f.metadata() {
-        Ok(m) if m.is_file() => {}
-        Ok(_) => return Err(format!("{}: not a regular file", path.display())),
-        Err(e) => return Err(format!("cannot read {}: {e}", path.display())),
+        Ok(m) if m.is_file() => Ok(f),
+        Ok(_) => Err(format!("{}: not a regular file", path.display())),
+        Err(e) => Err(format!("cannot read {}: {e}", path.display())),
     }
+}
+
+/// [`read_file`] with its own cap, named in the error when the file is bigger.
+pub fn read_file_at_most(path: &Path, cap: u64) -> Result<Vec<u8>, String> {
+    let f = open_regular(path)?;
     let mut head = [0u8; 2];
     let n = (&f).take(2).read(&mut head).unwrap_or(0);
     let mut f = f;
@@ -384,6 +389,37 @@ fn is_log_document(v: &Value) -> bool {
 }
 
 impl FileLogs {
+    /// The lines of a file of `aws logs` documents (read whole); `None` for a file of lines.
+    fn document_events(
+        &self,
+        path: &Path,
+        origin: &Origin,
+    ) -> Result<Option<Vec<LogEvent>>, String> {
+        if !is_document_file(path)? {
+            return Ok(None);
+        }
+        let bytes = read_file(path)?;
+        self.documents(&bytes, origin).map(Some).map_err(|e| format!("{}: {e}", path.display()))
+    }
+
+    /// No lines yet, of `paths`.
+    fn empty(
+        paths: &[PathBuf],
+        parser: LineParser,
+        services: &[ServiceConfig],
+        home: &str,
+    ) -> FileLogs {
+        FileLogs {
+            name: name_of(paths, "log"),
+            parser,
+            services: services.to_vec(),
+            events: Vec::new(),
+            follow: Vec::new(),
+            home: home.to_string(),
+            loading: None,
+        }
+    }
+
     /// Read one file. `home` is the region lines that name none belong to.
     pub fn load(path: &Path, parser: LineParser, home: &str) -> Result<FileLogs, String> {
         FileLogs::load_all(&[path.to_path_buf()], parser, &[], home)
@@ -397,21 +433,10 @@ impl FileLogs {
         services: &[ServiceConfig],
         home: &str,
     ) -> Result<FileLogs, String> {
-        let mut f = FileLogs {
-            name: name_of(paths, "log"),
-            parser,
-            services: services.to_vec(),
-            events: Vec::new(),
-            follow: Vec::new(),
-            home: home.to_string(),
-            loading: None,
-        };
+        let mut f = FileLogs::empty(paths, parser, services, home);
         for path in paths {
             let origin = origin_of(path, services);
-            if is_document_file(path)? {
-                let bytes = read_file(path)?;
-                let events =
-                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+            if let Some(events) = f.document_events(path, &origin)? {
                 f.events.extend(events);
                 continue;
             }
@@ -498,15 +523,7 @@ impl FileLogs {
                 let _ = tx.send(true);
             })
             .map_err(|e| format!("cannot start reading the log files: {e}"))?;
-        Ok(FileLogs {
-            name: name_of(paths, "log"),
-            parser,
-            services: services.to_vec(),
-            events: Vec::new(),
-            follow: Vec::new(),
-            home: home.to_string(),
-            loading: Some(loading),
-        })
+        Ok(FileLogs { loading: Some(loading), ..FileLogs::empty(paths, parser, services, home) })
     }
 
     /// The files as read, once a background read is over (`None`: not read in the
@@ -547,24 +564,13 @@ impl FileLogs {
         text: Option<&crate::model::logstore::Needle>,
         progress: &scan::Progress,
     ) -> Result<FileLogs, String> {
-        let f = FileLogs {
-            name: name_of(paths, "log"),
-            parser,
-            services: services.to_vec(),
-            events: Vec::new(),
-            follow: Vec::new(),
-            home: home.to_string(),
-            loading: None,
-        };
+        let f = FileLogs::empty(paths, parser, services, home);
         type Picked = Vec<(u64, bool, LogEvent)>;
         // Per file: its document events, or its picked lines in file order.
         let mut files: Vec<(Origin, Result<Vec<LogEvent>, Picked>)> = Vec::new();
         for path in paths {
             let origin = origin_of(path, services);
-            if is_document_file(path)? {
-                let bytes = read_file(path)?;
-                let events =
-                    f.documents(&bytes, &origin).map_err(|e| format!("{}: {e}", path.display()))?;
+            if let Some(events) = f.document_events(path, &origin)? {
                 files.push((origin, Ok(events)));
                 continue;
             }
@@ -1368,19 +1374,14 @@ mod tests {
             f.events().iter().filter(|e| filter.matches(e)).map(key).collect()
         };
         let progress = scan::Progress::default();
+        let matching = |pre: &scan::Prefilter, needle: Option<&Needle>| {
+            let (parser, home) = (LineParser::default(), "eu-west-1");
+            FileLogs::load_matching(&paths, parser, &[], home, pre, needle, &progress).unwrap()
+        };
         for id in ["c-7", "c-8", "c-9", rid, "Task", "nothing"] {
             let filter = LogFilter { correlation_id: Some(id.into()), ..LogFilter::default() };
             let pre = scan::Prefilter::correlation_id(id).unwrap();
-            let some = FileLogs::load_matching(
-                &paths,
-                LineParser::default(),
-                &[],
-                "eu-west-1",
-                &pre,
-                None,
-                &progress,
-            )
-            .unwrap();
+            let some = matching(&pre, None);
             assert_eq!(shown(&some, &filter), shown(&whole, &filter), "{id}");
             if id == "c-7" {
                 assert!(shown(&some, &filter).len() >= 8, "{:#?}", shown(&some, &filter));
@@ -1391,16 +1392,7 @@ mod tests {
             let filter = LogFilter { text: Some(t.into()), ..LogFilter::default() };
             let pre = scan::Prefilter::text(t).unwrap();
             let needle = Needle::new(t);
-            let some = FileLogs::load_matching(
-                &paths,
-                LineParser::default(),
-                &[],
-                "eu-west-1",
-                &pre,
-                Some(&needle),
-                &progress,
-            )
-            .unwrap();
+            let some = matching(&pre, Some(&needle));
             let all: Vec<String> = some.events().iter().map(key).collect();
             assert_eq!(all, shown(&whole, &filter), "{t}");
             assert!(!all.is_empty(), "{t}");
