@@ -4,7 +4,7 @@
 use super::{AnyLogs, CockpitArgs};
 use crate::model::logstore::Needle;
 use crate::model::logstore::{LogFilter, LogStore};
-use crate::model::{LogEvent, Millis};
+use crate::model::LogEvent;
 use crate::source::evidence::Evidence;
 use crate::source::scan::{Prefilter, Progress};
 use crate::source::{LogQuery, LogSource};
@@ -349,16 +349,9 @@ pub async fn run(args: &LogsArgs, out: &mut impl Write) -> Result<Outcome, Strin
     }
     if store.shown() == 0 {
         let what = args.correlation_id.as_deref().map(|c| format!(" for {c}")).unwrap_or_default();
-        let when = now.filter(|_| surveyed).map(|_| {
-            let t = |m: Millis| {
-                if m <= Millis::MIN / 4 || m >= Millis::MAX / 4 {
-                    "…".to_string()
-                } else {
-                    crate::model::format_datetime(m)
-                }
-            };
-            format!(" between {} and {} UTC", t(from), t(to))
-        });
+        let when = now
+            .filter(|_| surveyed)
+            .map(|_| format!(" {}", super::trace::range_text(from, to, true)));
         let exists = match &args.correlation_id {
             Some(c) if !answered.is_empty() => {
                 if traces.is_none() && mode == super::Mode::Aws {
