@@ -2,9 +2,9 @@
 //! scripts and evidence. The same sources, parser and filter as the pane.
 
 use super::{AnyLogs, CockpitArgs};
+use crate::model::LogEvent;
 use crate::model::logstore::Needle;
 use crate::model::logstore::{LogFilter, LogStore};
-use crate::model::LogEvent;
 use crate::source::evidence::Evidence;
 use crate::source::scan::{Prefilter, Progress};
 use crate::source::{LogQuery, LogSource};
